@@ -1,0 +1,4 @@
+import { InitialSchema1764374400000 } from './1764374400000-InitialSchema';
+
+/** Every migration, in order. A new migration is added here as well as in its own file. */
+export const migrations = [InitialSchema1764374400000];

@@ -1,0 +1,61 @@
+import { RequestMethod } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { acceptableRequestId } from './common/http/client-ip';
+import { AppConfig } from './config/app-config';
+import { MetricsService } from './metrics/metrics.service';
+import { buildOpenApiDocument, setupSwagger } from './openapi';
+
+export const API_PREFIX = 'api/v2';
+const ONE_MIB = 1024 * 1024;
+
+/** Builds the whole application, initialised but not listening: main.ts listens, tests inject. */
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    trustProxy: config.trustProxy,
+    bodyLimit: ONE_MIB,
+    requestIdHeader: false,
+    // The one request id: the client's X-Request-ID when sane, else a new UUID. It is also put on the raw
+    // request so the logger and the request context (which see only the raw request) use the same one.
+    genReqId: (req: IncomingMessage) => {
+      const id = acceptableRequestId(req.headers['x-request-id']) ?? randomUUID();
+      (req as IncomingMessage & { id: string }).id = id;
+      return id;
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: [
+      { path: 'health/live', method: RequestMethod.GET },
+      { path: 'health/ready', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
+    ],
+  });
+  if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins, credentials: true });
+
+  const fastify = app.getHttpAdapter().getInstance();
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: reply.statusCode },
+      reply.elapsedTime / 1000,
+    );
+    done();
+  });
+
+  setupSwagger(app, buildOpenApiDocument(app));
+  await app.init();
+  await fastify.ready();
+  return app;
+}

@@ -1,0 +1,6 @@
+import { Tenant } from '../tenants/entities/tenant.entity';
+import { UserPassword } from '../users/entities/user-password.entity';
+import { User } from '../users/entities/user.entity';
+
+/** Every TypeORM entity of the application; a feature adds its own here. */
+export const entities = [Tenant, User, UserPassword];

@@ -1,0 +1,6 @@
+import { Module } from '@nestjs/common';
+import { MetricsController } from './metrics.controller';
+import { MetricsService } from './metrics.service';
+
+@Module({ providers: [MetricsService], controllers: [MetricsController], exports: [MetricsService] })
+export class MetricsModule {}
