@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, relative } from 'node:path';
 import { Client } from 'pg';
@@ -77,6 +77,10 @@ export async function startEmbeddedPostgres(
 ): Promise<EmbeddedDatabase> {
   ensurePgSymlinks();
   mkdirSync(dataDir, { recursive: true });
+  const asRoot = process.getuid?.() === 0;
+  // As root, postgres runs as the `postgres` user, which must be able to reach its data directory inside
+  // DATA_DIR; the secrets kept there are files of mode 0600.
+  if (asRoot) chmodSync(dataDir, 0o755);
   const databaseDir = join(dataDir, 'pg');
   const stateFile = join(dataDir, 'embedded-pg.json');
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
@@ -95,7 +99,7 @@ export async function startEmbeddedPostgres(
     password: state.password,
     authMethod: 'scram-sha-256',
     persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
     onLog: (m) => log(String(m).trim()),

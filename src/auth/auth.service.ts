@@ -1,0 +1,224 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { RequestContext } from '../common/context/request-context';
+import { PasswordHasher } from '../common/crypto/password-hasher';
+import { NotAuthenticated } from '../common/errors/domain-errors';
+import { AppConfig } from '../config/app-config';
+import { SessionsService, hashToken, newRefreshToken } from '../sessions/sessions.service';
+import { SessionsRepository } from '../sessions/sessions.repository';
+import { TenantResolver } from '../tenants/tenant-resolver';
+import { User } from '../users/entities/user.entity';
+import { toUserDto } from '../users/users.mapper';
+import { UsersRepository } from '../users/users.repository';
+import type { LoginDto, LoginResponseDto, TokenPairDto } from './dto/login.dto';
+import { TokenService } from './token.service';
+
+const INVALID_CREDENTIALS = 'Invalid username or password';
+
+@Injectable()
+export class AuthService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UsersRepository,
+    private readonly sessions: SessionsService,
+    private readonly sessionsRepo: SessionsRepository,
+    private readonly tokens: TokenService,
+    private readonly hasher: PasswordHasher,
+    private readonly audit: AuditService,
+    private readonly context: RequestContext,
+    private readonly tenants: TenantResolver,
+    private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Unknown user, wrong password and locked account all answer the same 401 after one bcrypt comparison,
+   * so neither the body, the status nor the timing tells them apart.
+   */
+  async login(dto: LoginDto): Promise<LoginResponseDto> {
+    const tenantId = this.context.tenantId;
+    const tenant = await this.tenants.resolve(tenantId);
+    const candidate = await this.users.findForLogin(tenantId, dto.username.trim());
+    const maxAttempts = this.config.accountLockoutAttempts;
+
+    if (!candidate || !candidate.passwordHash || tenant?.status !== 'active') {
+      await this.hasher.verifyAgainstNothing(dto.password);
+      await this.audit.record({
+        tenantId,
+        action: 'auth.login.failure',
+        actorId: null,
+        targetId: candidate?.user.id ?? null,
+        success: false,
+        metadata: { reason: !candidate ? 'unknown_user' : !candidate.passwordHash ? 'no_password' : 'tenant_suspended' },
+      });
+      throw new NotAuthenticated(INVALID_CREDENTIALS);
+    }
+    const { user } = candidate;
+    if (!(await this.users.reserveLoginAttempt(tenantId, user.id, maxAttempts))) {
+      await this.hasher.verifyAgainstNothing(dto.password);
+      await this.audit.record({
+        tenantId,
+        action: 'auth.login.failure',
+        actorId: null,
+        targetId: user.id,
+        success: false,
+        metadata: { reason: 'locked' },
+      });
+      throw new NotAuthenticated(INVALID_CREDENTIALS);
+    }
+    if (!(await this.hasher.verify(dto.password, candidate.passwordHash))) {
+      const { lockedNow } = await this.users.recordLoginFailure(
+        tenantId,
+        user.id,
+        maxAttempts,
+        this.config.lockoutDurationMinutes,
+      );
+      await this.audit.record({
+        tenantId,
+        action: 'auth.login.failure',
+        actorId: null,
+        targetId: user.id,
+        success: false,
+        metadata: { reason: 'wrong_password' },
+      });
+      if (lockedNow) {
+        await this.audit.record({
+          tenantId,
+          action: 'auth.lockout',
+          actorId: null,
+          targetId: user.id,
+          metadata: { attempts: maxAttempts, minutes: this.config.lockoutDurationMinutes },
+        });
+      }
+      throw new NotAuthenticated(INVALID_CREDENTIALS);
+    }
+    if (user.status !== 'active') {
+      await this.users.recordLoginFailure(tenantId, user.id, Number.MAX_SAFE_INTEGER, 0);
+      await this.audit.record({
+        tenantId,
+        action: 'auth.login.failure',
+        actorId: null,
+        targetId: user.id,
+        success: false,
+        metadata: { reason: `status_${user.status}` },
+      });
+      throw new NotAuthenticated(
+        user.status === 'pending' ? 'The account is not active yet: verify your email first' : 'The account is not active',
+      );
+    }
+    return this.startSession(user);
+  }
+
+  private async startSession(user: User): Promise<LoginResponseDto> {
+    const { session, refreshToken } = await this.dataSource.transaction(async (manager) => {
+      const opened = await this.sessions.open(manager, {
+        tenantId: user.tenantId,
+        userId: user.id,
+        userType: user.userType,
+        ip: this.context.ip,
+        userAgent: this.context.userAgent,
+      });
+      await this.users.recordLoginSuccess(manager, user.tenantId, user.id, this.context.ip);
+      await this.audit.record(
+        {
+          tenantId: user.tenantId,
+          action: 'auth.login.success',
+          actorId: user.id,
+          targetId: user.id,
+          metadata: { sessionId: opened.session.id },
+        },
+        manager,
+      );
+      return opened;
+    });
+    const access = this.tokens.signAccess({
+      userId: user.id,
+      tenantId: user.tenantId,
+      sessionId: session.id,
+      sessionExpiresAt: session.expiresAt,
+    });
+    return {
+      accessToken: access.token,
+      refreshToken,
+      tokenType: 'Bearer',
+      expiresIn: access.expiresIn,
+      sessionId: session.id,
+      user: toUserDto({ ...user, lastLoginAt: session.createdAt }),
+    };
+  }
+
+  /**
+   * Rotates a refresh token. Exactly one of any number of concurrent refreshes with the same token wins
+   * (a single conditional UPDATE); a spent token presented again is treated as theft and revokes the
+   * whole session.
+   */
+  async refresh(refreshToken: string): Promise<TokenPairDto> {
+    const oldHash = hashToken(refreshToken);
+    const newToken = newRefreshToken();
+    const session = await this.sessionsRepo.rotate(oldHash, hashToken(newToken));
+    if (!session) {
+      const spent = await this.sessionsRepo.findByPreviousRefreshHash(oldHash);
+      if (spent && !spent.revokedAt) {
+        await this.dataSource.transaction(async (manager) => {
+          await this.sessions.revoke({ tenantId: spent.tenantId, sessionId: spent.id }, 'refresh_token_reuse', manager);
+          await this.audit.record(
+            {
+              tenantId: spent.tenantId,
+              action: 'auth.token.reuse_detected',
+              actorId: null,
+              targetId: spent.userId,
+              success: false,
+              metadata: { sessionId: spent.id },
+            },
+            manager,
+          );
+        });
+      }
+      throw new NotAuthenticated('Invalid or expired refresh token');
+    }
+    const live = await this.sessions.check(session.id);
+    if (!live) throw new NotAuthenticated('The session has ended; sign in again');
+    await this.audit.record({
+      tenantId: session.tenantId,
+      action: 'auth.token.refreshed',
+      actorId: session.userId,
+      targetId: session.userId,
+      metadata: { sessionId: session.id },
+    });
+    const access = this.tokens.signAccess({
+      userId: session.userId,
+      tenantId: session.tenantId,
+      sessionId: session.id,
+      sessionExpiresAt: session.expiresAt,
+    });
+    return {
+      accessToken: access.token,
+      refreshToken: newToken,
+      tokenType: 'Bearer',
+      expiresIn: access.expiresIn,
+      sessionId: session.id,
+    };
+  }
+
+  async logout(): Promise<void> {
+    const principal = this.context.requirePrincipal();
+    if (!principal.sessionId) return;
+    await this.dataSource.transaction(async (manager) => {
+      await this.sessions.revoke(
+        { tenantId: principal.homeTenantId, sessionId: principal.sessionId },
+        'logout',
+        manager,
+      );
+      await this.audit.record(
+        {
+          tenantId: principal.homeTenantId,
+          action: 'auth.logout',
+          targetId: principal.userId,
+          metadata: { sessionId: principal.sessionId },
+        },
+        manager,
+      );
+    });
+  }
+}

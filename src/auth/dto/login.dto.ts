@@ -1,0 +1,47 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { UserDto } from '../../users/dto/user.dto';
+
+export class LoginDto {
+  @ApiProperty({ description: 'Username or email', example: 'admin' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(254)
+  username: string;
+
+  @ApiProperty({ example: 'correct horse battery staple', format: 'password' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1024)
+  password: string;
+
+  @ApiPropertyOptional({ description: 'A device token from an earlier MFA challenge with trustDevice' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  deviceToken?: string;
+}
+
+export class RefreshDto {
+  @ApiProperty()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(256)
+  refreshToken: string;
+}
+
+export class TokenPairDto {
+  @ApiProperty() accessToken: string;
+  @ApiProperty() refreshToken: string;
+  @ApiProperty({ example: 'Bearer' }) tokenType: 'Bearer';
+  @ApiProperty({ description: 'Seconds until the access token expires', example: 900 }) expiresIn: number;
+  @ApiProperty({ format: 'uuid' }) sessionId: string;
+}
+
+export class LoginResponseDto extends TokenPairDto {
+  @ApiProperty({ type: UserDto }) user: UserDto;
+  @ApiPropertyOptional({ description: 'The password has expired: the token only reaches /auth/password/change' })
+  passwordExpired?: boolean;
+  @ApiPropertyOptional({ description: 'MFA must be set up (see the grace period in the README)' })
+  mfaSetupRequired?: boolean;
+}

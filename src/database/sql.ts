@@ -1,0 +1,13 @@
+import type { EntityManager } from 'typeorm';
+
+/**
+ * Runs an UPDATE or DELETE ... RETURNING and gives its rows. (TypeORM's postgres driver answers such
+ * statements with `[rows, affectedCount]` rather than the rows themselves.)
+ */
+export async function updateReturning<T>(manager: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
+  const result = await manager.query<unknown>(sql, params);
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
+    return result[0] as T[];
+  }
+  return result as T[];
+}

@@ -1,0 +1,119 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { UserType } from '../common/user-types';
+import { updateReturning } from '../database/sql';
+import { Session } from './entities/session.entity';
+
+export interface SessionWithUser {
+  session: Session;
+  userType: UserType;
+  userStatus: string;
+}
+
+/** Every query on sessions; each names the tenant. */
+@Injectable()
+export class SessionsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  private repo(manager?: EntityManager) {
+    return (manager ?? this.dataSource.manager).getRepository(Session);
+  }
+
+  insert(manager: EntityManager, session: Partial<Session>): Promise<Session> {
+    return this.repo(manager).save(this.repo(manager).create(session));
+  }
+
+  /** The session with its user's type and status, for rebuilding the liveness cache. */
+  async findWithUser(sessionId: string): Promise<SessionWithUser | undefined> {
+    const rows = await this.dataSource.query<(Record<string, unknown> & { user_type: UserType; user_status: string })[]>(
+      `SELECT s.id, s.tenant_id, s.user_id, s.restriction, s.created_at, s.last_active_at, s.expires_at, s.revoked_at,
+              u.user_type, u.status AS user_status
+         FROM user_sessions_v2 s JOIN users_v2 u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
+        WHERE s.id = $1`,
+      [sessionId],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    const session = this.repo().create({
+      id: row.id as string,
+      tenantId: row.tenant_id as string,
+      userId: row.user_id as string,
+      restriction: row.restriction as Session['restriction'],
+      createdAt: row.created_at as Date,
+      lastActiveAt: row.last_active_at as Date,
+      expiresAt: row.expires_at as Date,
+      revokedAt: row.revoked_at as Date | null,
+    });
+    return { session, userType: row.user_type, userStatus: row.user_status };
+  }
+
+  findByIdForUser(tenantId: string, userId: string, sessionId: string): Promise<Session | null> {
+    return this.repo().findOneBy({ tenantId, userId, id: sessionId });
+  }
+
+  listActive(tenantId: string, userId: string): Promise<Session[]> {
+    return this.repo()
+      .createQueryBuilder('s')
+      .where('s.tenant_id = :tenantId AND s.user_id = :userId', { tenantId, userId })
+      .andWhere('s.revoked_at IS NULL AND s.expires_at > now()')
+      .orderBy('s.created_at', 'DESC')
+      .getMany();
+  }
+
+  /**
+   * Spends a refresh token: only one caller can move a given token to "previous", however many race.
+   */
+  async rotate(oldHash: string, newHash: string): Promise<Session | undefined> {
+    const rows = await updateReturning<Record<string, unknown>>(
+      this.dataSource.manager,
+      `UPDATE user_sessions_v2
+          SET previous_refresh_token_hash = refresh_token_hash, refresh_token_hash = $2,
+              rotated_at = now(), rotation_counter = rotation_counter + 1, last_active_at = now()
+        WHERE refresh_token_hash = $1 AND revoked_at IS NULL AND expires_at > now()
+        RETURNING id, tenant_id, user_id, expires_at, last_active_at, restriction`,
+      [oldHash, newHash],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return this.repo().create({
+      id: row.id as string,
+      tenantId: row.tenant_id as string,
+      userId: row.user_id as string,
+      expiresAt: row.expires_at as Date,
+      lastActiveAt: row.last_active_at as Date,
+      restriction: row.restriction as Session['restriction'],
+    });
+  }
+
+  /** The session whose previous (already spent) refresh token this is. */
+  findByPreviousRefreshHash(hash: string): Promise<Session | null> {
+    return this.repo().findOneBy({ previousRefreshTokenHash: hash });
+  }
+
+  /** Revokes the given sessions (or all of a user's, optionally but one); returns the ids it revoked. */
+  async revoke(
+    manager: EntityManager | undefined,
+    where: { tenantId: string; userId?: string; sessionId?: string; exceptSessionId?: string },
+    reason: string,
+  ): Promise<string[]> {
+    const params: unknown[] = [where.tenantId, reason];
+    const conditions = ['tenant_id = $1', 'revoked_at IS NULL'];
+    if (where.userId) conditions.push(`user_id = $${params.push(where.userId)}`);
+    if (where.sessionId) conditions.push(`id = $${params.push(where.sessionId)}`);
+    if (where.exceptSessionId) conditions.push(`id <> $${params.push(where.exceptSessionId)}`);
+    const rows = await updateReturning<{ id: string }>(
+      manager ?? this.dataSource.manager,
+      `UPDATE user_sessions_v2 SET revoked_at = now(), revoked_reason = $2 WHERE ${conditions.join(' AND ')} RETURNING id`,
+      params,
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async touch(sessionId: string, at: Date): Promise<void> {
+    await this.dataSource.query(`UPDATE user_sessions_v2 SET last_active_at = $2 WHERE id = $1 AND last_active_at < $2`, [
+      sessionId,
+      at,
+    ]);
+  }
+}

@@ -1,0 +1,126 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { createHash, randomBytes } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+import type { SessionRestriction } from '../common/context/request-context';
+import type { UserType } from '../common/user-types';
+import { AppConfig } from '../config/app-config';
+import { deviceId, parseDevice } from './device';
+import { GeoLocation, Session } from './entities/session.entity';
+import { LiveSession, SessionLiveness } from './session-liveness';
+import { SessionsRepository } from './sessions.repository';
+
+/** Refresh tokens are 256 random bits; a fast hash is enough to store them (nothing to brute-force). */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export function newRefreshToken(): string {
+  return `rt_${randomBytes(32).toString('base64url')}`;
+}
+
+/** lastActiveAt is written back to the database at most this often per session. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export interface OpenSession {
+  tenantId: string;
+  userId: string;
+  userType: UserType;
+  ip?: string;
+  userAgent?: string;
+  location?: GeoLocation | null;
+  restriction?: SessionRestriction | null;
+  idleTimeoutMinutes?: number;
+}
+
+@Injectable()
+export class SessionsService {
+  private readonly logger = new Logger('Sessions');
+
+  constructor(
+    private readonly sessions: SessionsRepository,
+    private readonly liveness: SessionLiveness,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Opens a session at login; the refresh token is returned once and only its hash is kept. */
+  async open(manager: EntityManager, o: OpenSession): Promise<{ session: Session; refreshToken: string }> {
+    const refreshToken = newRefreshToken();
+    const now = new Date();
+    const session = await this.sessions.insert(manager, {
+      tenantId: o.tenantId,
+      userId: o.userId,
+      refreshTokenHash: hashToken(refreshToken),
+      ipAddress: o.ip ?? null,
+      userAgent: o.userAgent?.slice(0, 512) ?? null,
+      device: parseDevice(o.userAgent),
+      deviceId: deviceId(o.userAgent),
+      location: o.location ?? null,
+      restriction: o.restriction ?? null,
+      createdAt: now,
+      lastActiveAt: now,
+      expiresAt: new Date(now.getTime() + this.config.jwtExpiryHours * 3_600_000),
+    });
+    this.remember(session, o.userType, o.idleTimeoutMinutes);
+    return { session, refreshToken };
+  }
+
+  remember(session: Session, userType: UserType, idleTimeoutMinutes?: number): LiveSession {
+    const live: LiveSession = {
+      sessionId: session.id,
+      tenantId: session.tenantId,
+      userId: session.userId,
+      userType,
+      expiresAt: session.expiresAt.getTime(),
+      lastActiveAt: session.lastActiveAt.getTime(),
+      persistedActiveAt: session.lastActiveAt.getTime(),
+      idleTimeoutMs: (idleTimeoutMinutes ?? this.config.sessionTimeoutMinutes) * 60_000,
+      restriction: session.restriction,
+      revoked: !!session.revokedAt,
+    };
+    this.liveness.put(live);
+    return live;
+  }
+
+  /**
+   * The session behind an access token, if it is still alive: not revoked, not expired, not idle for
+   * longer than the timeout. Answered from the cache; the database is asked only on a cache miss.
+   */
+  async check(sessionId: string): Promise<LiveSession | undefined> {
+    let live = this.liveness.get(sessionId);
+    if (!live) {
+      const found = await this.sessions.findWithUser(sessionId);
+      if (!found) return undefined;
+      live = this.remember(found.session, found.userType);
+      if (found.userStatus !== 'active') live.revoked = true;
+    }
+    if (live.revoked) return undefined;
+    const now = Date.now();
+    if (now - live.lastActiveAt > live.idleTimeoutMs) {
+      await this.revoke({ tenantId: live.tenantId, sessionId }, 'idle_timeout');
+      return undefined;
+    }
+    live.lastActiveAt = now;
+    if (now - live.persistedActiveAt > TOUCH_INTERVAL_MS) {
+      live.persistedActiveAt = now;
+      this.sessions.touch(sessionId, new Date(now)).catch((err: unknown) => {
+        this.logger.warn({ err }, 'could not record session activity');
+      });
+    }
+    return live;
+  }
+
+  /** Revokes sessions in the database (inside the caller's transaction when given) and at once in the cache. */
+  async revoke(
+    where: { tenantId: string; userId?: string; sessionId?: string; exceptSessionId?: string },
+    reason: string,
+    manager?: EntityManager,
+  ): Promise<string[]> {
+    const ids = await this.sessions.revoke(manager, where, reason);
+    this.liveness.revoke(ids);
+    return ids;
+  }
+
+  listActive(tenantId: string, userId: string): Promise<Session[]> {
+    return this.sessions.listActive(tenantId, userId);
+  }
+}
