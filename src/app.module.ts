@@ -8,6 +8,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { RbacModule } from './rbac/rbac.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { TenantsModule } from './tenants/tenants.module';
@@ -24,6 +25,7 @@ export class AppModule {
         CommonModule,
         DatabaseModule,
         AuditModule,
+        NotificationsModule,
         TenantsModule,
         RbacModule,
         SessionsModule,

@@ -5,9 +5,9 @@ import { AuditService } from '../audit/audit.service';
 import { RequestContext } from '../common/context/request-context';
 import { PasswordHasher } from '../common/crypto/password-hasher';
 import { NotAuthenticated } from '../common/errors/domain-errors';
-import { AppConfig } from '../config/app-config';
 import { SessionsService, hashToken, newRefreshToken } from '../sessions/sessions.service';
 import { SessionsRepository } from '../sessions/sessions.repository';
+import { TenantPolicyService } from '../tenants/tenant-policy.service';
 import { TenantResolver } from '../tenants/tenant-resolver';
 import { User } from '../users/entities/user.entity';
 import { toUserDto } from '../users/users.mapper';
@@ -29,7 +29,7 @@ export class AuthService {
     private readonly audit: AuditService,
     private readonly context: RequestContext,
     private readonly tenants: TenantResolver,
-    private readonly config: AppConfig,
+    private readonly policies: TenantPolicyService,
   ) {}
 
   /**
@@ -40,7 +40,8 @@ export class AuthService {
     const tenantId = this.context.tenantId;
     const tenant = await this.tenants.resolve(tenantId);
     const candidate = await this.users.findForLogin(tenantId, dto.username.trim());
-    const maxAttempts = this.config.accountLockoutAttempts;
+    const { password: policy } = await this.policies.policyFor(tenantId);
+    const maxAttempts = policy.maxFailedAttempts;
 
     if (!candidate || !candidate.passwordHash || tenant?.status !== 'active') {
       await this.hasher.verifyAgainstNothing(dto.password);
@@ -72,7 +73,7 @@ export class AuthService {
         tenantId,
         user.id,
         maxAttempts,
-        this.config.lockoutDurationMinutes,
+        policy.lockoutDurationMinutes,
       );
       await this.audit.record({
         tenantId,
@@ -88,7 +89,7 @@ export class AuthService {
           action: 'auth.lockout',
           actorId: null,
           targetId: user.id,
-          metadata: { attempts: maxAttempts, minutes: this.config.lockoutDurationMinutes },
+          metadata: { attempts: maxAttempts, minutes: policy.lockoutDurationMinutes },
         });
       }
       throw new NotAuthenticated(INVALID_CREDENTIALS);
@@ -107,10 +108,10 @@ export class AuthService {
         user.status === 'pending' ? 'The account is not active yet: verify your email first' : 'The account is not active',
       );
     }
-    return this.startSession(user);
+    return this.startSession(user, policy.sessionTimeoutMinutes);
   }
 
-  private async startSession(user: User): Promise<LoginResponseDto> {
+  private async startSession(user: User, idleTimeoutMinutes: number): Promise<LoginResponseDto> {
     const { session, refreshToken } = await this.dataSource.transaction(async (manager) => {
       const opened = await this.sessions.open(manager, {
         tenantId: user.tenantId,
@@ -118,6 +119,7 @@ export class AuthService {
         userType: user.userType,
         ip: this.context.ip,
         userAgent: this.context.userAgent,
+        idleTimeoutMinutes,
       });
       await this.users.recordLoginSuccess(manager, user.tenantId, user.id, this.context.ip);
       await this.audit.record(

@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { AccessGuard } from './auth/access.guard';
 import { AuthenticatorRegistry } from './auth/authenticator';
 import { RequestContext, RequestStore } from './context/request-context';
+import { FieldCipher } from './crypto/field-cipher';
 import { PasswordHasher } from './crypto/password-hasher';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter';
 import { clientIp } from './http/client-ip';
@@ -35,6 +36,7 @@ import { clientIp } from './http/client-ip';
   providers: [
     RequestContext,
     PasswordHasher,
+    FieldCipher,
     AuthenticatorRegistry,
     { provide: APP_GUARD, useClass: AccessGuard },
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
@@ -50,6 +52,6 @@ import { clientIp } from './http/client-ip';
       }),
     },
   ],
-  exports: [RequestContext, PasswordHasher, AuthenticatorRegistry],
+  exports: [RequestContext, PasswordHasher, FieldCipher, AuthenticatorRegistry],
 })
 export class CommonModule {}

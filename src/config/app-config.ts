@@ -49,7 +49,19 @@ export class AppConfig {
   bcryptRounds: number;
   encryptionKeys: EncryptionKey[];
   bootstrapAdmin: { username: string; email: string; password: string | undefined };
+  /** The password/login policy knobs set explicitly in the environment (they override the preset). */
+  policyEnv: PolicyEnvOverrides;
   logLevel: string;
+}
+
+export interface PolicyEnvOverrides {
+  minLength?: number;
+  maxAgeDays?: number;
+  historyCount?: number;
+  maxFailedAttempts?: number;
+  lockoutDurationMinutes?: number;
+  sessionTimeoutMinutes?: number;
+  requireMfaForAdmin?: boolean;
 }
 
 export class ConfigError extends Error {
@@ -157,6 +169,19 @@ function devSecrets(dataDir: string): DevSecrets {
   return secrets;
 }
 
+function explicitPolicyEnv(env: Env): PolicyEnvOverrides {
+  const set = (name: string) => env[name] !== undefined && env[name] !== '';
+  const o: PolicyEnvOverrides = {};
+  if (set('PASSWORD_MIN_LENGTH')) o.minLength = int(env, 'PASSWORD_MIN_LENGTH', 8, 6, 72);
+  if (set('PASSWORD_MAX_AGE_DAYS')) o.maxAgeDays = int(env, 'PASSWORD_MAX_AGE_DAYS', 90, 0, 3650);
+  if (set('PASSWORD_HISTORY_COUNT')) o.historyCount = int(env, 'PASSWORD_HISTORY_COUNT', 5, 0, 50);
+  if (set('ACCOUNT_LOCKOUT_ATTEMPTS')) o.maxFailedAttempts = int(env, 'ACCOUNT_LOCKOUT_ATTEMPTS', 5, 1, 100);
+  if (set('LOCKOUT_DURATION_MINUTES')) o.lockoutDurationMinutes = int(env, 'LOCKOUT_DURATION_MINUTES', 30, 1, 10080);
+  if (set('SESSION_TIMEOUT_MINUTES')) o.sessionTimeoutMinutes = int(env, 'SESSION_TIMEOUT_MINUTES', 480, 1, 525600);
+  if (set('REQUIRE_MFA_FOR_ADMIN')) o.requireMfaForAdmin = bool(env, 'REQUIRE_MFA_FOR_ADMIN', true);
+  return o;
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const nodeEnv = str(env, 'NODE_ENV', 'development');
   const isProduction = nodeEnv === 'production';
@@ -219,6 +244,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       email: str(env, 'BOOTSTRAP_ADMIN_EMAIL', 'admin@localhost').toLowerCase(),
       password: optional(env, 'BOOTSTRAP_ADMIN_PASSWORD'),
     },
+    policyEnv: explicitPolicyEnv(env),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   } satisfies AppConfig);
 }

@@ -4,6 +4,7 @@ import { EntityManager } from 'typeorm';
 import type { SessionRestriction } from '../common/context/request-context';
 import type { UserType } from '../common/user-types';
 import { AppConfig } from '../config/app-config';
+import { TenantPolicyService } from '../tenants/tenant-policy.service';
 import { deviceId, parseDevice } from './device';
 import { GeoLocation, Session } from './entities/session.entity';
 import { LiveSession, SessionLiveness } from './session-liveness';
@@ -40,6 +41,7 @@ export class SessionsService {
     private readonly sessions: SessionsRepository,
     private readonly liveness: SessionLiveness,
     private readonly config: AppConfig,
+    private readonly policies: TenantPolicyService,
   ) {}
 
   /** Opens a session at login; the refresh token is returned once and only its hash is kept. */
@@ -90,7 +92,8 @@ export class SessionsService {
     if (!live) {
       const found = await this.sessions.findWithUser(sessionId);
       if (!found) return undefined;
-      live = this.remember(found.session, found.userType);
+      const { sessionTimeoutMinutes } = await this.policies.policyFor(found.session.tenantId);
+      live = this.remember(found.session, found.userType, sessionTimeoutMinutes);
       if (found.userStatus !== 'active') live.revoked = true;
     }
     if (live.revoked) return undefined;

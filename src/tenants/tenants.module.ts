@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { BootstrapService } from './bootstrap.service';
+import { TenantPolicyService } from './tenant-policy.service';
 import { TenantResolver } from './tenant-resolver';
 import { TenantInterceptor } from './tenant.interceptor';
 import { TenantsRepository } from './tenants.repository';
@@ -10,9 +11,10 @@ import { TenantsRepository } from './tenants.repository';
   providers: [
     TenantsRepository,
     TenantResolver,
+    TenantPolicyService,
     BootstrapService,
     { provide: APP_INTERCEPTOR, useClass: TenantInterceptor },
   ],
-  exports: [TenantsRepository, TenantResolver],
+  exports: [TenantsRepository, TenantResolver, TenantPolicyService],
 })
 export class TenantsModule {}
