@@ -15,10 +15,26 @@ async function main(): Promise<void> {
     throw err;
   }
   const app = await createApp(config);
-  // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the pool, stop embedded PostgreSQL.
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  const logger = app.get(Logger);
+  // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the pool, stop embedded PostgreSQL
+  // (Nest closes the HTTP server before the shutdown hooks run), then exit 0.
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    logger.log(`${signal} received: finishing in-flight requests and shutting down`);
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
   await app.listen({ port: config.port, host: '0.0.0.0' });
-  app.get(Logger).log(`DotMac User Management listening on http://localhost:${config.port} (API docs at /docs)`);
+  logger.log(`DotMac User Management listening on http://localhost:${config.port} (API docs at /docs)`);
 }
 
 main().catch((err: unknown) => {

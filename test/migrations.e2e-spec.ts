@@ -1,0 +1,73 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../ormconfig';
+import { databaseUrl, withAdmin } from './support/database';
+
+const TABLES = [
+  'tenants',
+  'users_v2',
+  'user_profiles_v2',
+  'user_contact_info_v2',
+  'user_preferences_v2',
+  'user_passwords_v2',
+  'password_history_v2',
+  'user_sessions_v2',
+  'user_mfa_v2',
+  'user_api_keys_v2',
+  'roles',
+  'permissions',
+  'role_permissions',
+  'user_roles',
+  'invitations',
+  'one_time_tokens',
+  'trusted_devices',
+  'audit_log',
+];
+
+describe('migrations', () => {
+  const name = `dm_migrations_${process.pid}`;
+  let ds: DataSource;
+
+  beforeAll(async () => {
+    await withAdmin((c) => c.query(`CREATE DATABASE "${name}"`));
+    ds = new DataSource(dataSourceOptions(databaseUrl(name)));
+    await ds.initialize();
+  });
+  afterAll(async () => {
+    await ds.destroy();
+    await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+  });
+
+  const tables = async (): Promise<string[]> =>
+    (
+      await ds.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`)
+    ).map((r: { table_name: string }) => r.table_name);
+
+  it('creates every table of the schema on an empty database, and auth_audit_v2 as a view of the trail', async () => {
+    await ds.runMigrations({ transaction: 'each' });
+    const present = await tables();
+    for (const table of TABLES) expect(present).toContain(table);
+    expect(present).toContain('auth_audit_v2');
+    expect(await ds.showMigrations()).toBe(false);
+  });
+
+  it('keys usernames and emails per tenant, case-insensitively', async () => {
+    const indexes = (
+      await ds.query(`SELECT indexdef FROM pg_indexes WHERE tablename = 'users_v2' AND indexdef LIKE 'CREATE UNIQUE%'`)
+    ).map((r: { indexdef: string }) => r.indexdef);
+    expect(indexes).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('(tenant_id, lower(username))'),
+        expect.stringContaining('(tenant_id, lower(email))'),
+      ]),
+    );
+  });
+
+  it('reverts the last migration', async () => {
+    await ds.undoLastMigration({ transaction: 'each' });
+    const present = await tables();
+    expect(present.filter((t) => TABLES.includes(t)).length).toBeLessThan(TABLES.length);
+    await ds.runMigrations({ transaction: 'each' });
+    expect(await tables()).toEqual(expect.arrayContaining(TABLES));
+  });
+});
