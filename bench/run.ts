@@ -1,0 +1,210 @@
+import autocannon from 'autocannon';
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startEmbeddedPostgres } from '../src/database/embedded-postgres';
+
+/**
+ * `npm run bench`: every figure is a ratio against a baseline measured in the same run on the same
+ * machine, because absolute rates on a shared machine are noise.
+ *
+ *   login/s            vs bare bcrypt hashes/s at the same cost (goal ≥ 85 %)
+ *   GET /users/me /s   vs a bare Fastify hello route (goal ≥ 35 %)
+ *   refresh/s          per core (goal ≥ 1,500)
+ *
+ * The service runs as its own process (as in production); the load generator runs here. Set
+ * DATABASE_URL to bench against a given PostgreSQL; otherwise an embedded one is started.
+ */
+const ROOT = join(__dirname, '..', '..');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const ROUNDS = Number(process.env.BENCH_BCRYPT_ROUNDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const ADMIN_PASSWORD = 'Bench-Admin-Password-1!';
+
+interface Child {
+  proc: ChildProcess;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts a built script as its own process and waits until `readyPath` answers 200. */
+async function launch(script: string, env: Record<string, string>, readyPath: string): Promise<Child> {
+  const port = Number(env.PORT);
+  const proc = spawn(process.execPath, [join(ROOT, 'dist', script)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  let exited = false;
+  proc.once('exit', () => (exited = true));
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (exited) return resolve();
+      proc.once('exit', () => resolve());
+      proc.kill('SIGTERM');
+    });
+  for (let i = 0; i < 600; i++) {
+    if (exited) throw new Error(`${script} exited early:\n${err}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}${readyPath}`)).ok) return { proc, port, stop };
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stop();
+  throw new Error(`${script} was not ready within 60 s:\n${err}`);
+}
+
+function runNode(script: string, env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [join(ROOT, 'dist', script)], { env: { ...process.env, ...env } });
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    proc.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(out))));
+  });
+}
+
+async function post(port: number, path: string, body: unknown, token?: string): Promise<any> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+function rate(r: autocannon.Result): number {
+  return r.requests.total / r.duration;
+}
+
+function checkErrors(name: string, r: autocannon.Result): void {
+  if (r.errors || r.timeouts || r.non2xx) {
+    console.warn(`  ! ${name}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx responses`);
+  }
+}
+
+const pct = (a: number, b: number) => `${((a / b) * 100).toFixed(1)} %`;
+const fmt = (n: number) => n.toFixed(n >= 100 ? 0 : 1);
+
+async function main(): Promise<void> {
+  const cores = availableParallelism();
+  console.log(`DotMac User Management benchmarks — ${cores} cores, node ${process.version}, ${SECONDS} s per run`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'dm-bench-'));
+  const embedded = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres(join(dataDir, 'db'));
+  const databaseUrl = process.env.DATABASE_URL ?? embedded!.url;
+  const rows: [string, string, string][] = [];
+  let app: Child | undefined;
+  let hello: Child | undefined;
+  try {
+    // 1. Bare Fastify and the authenticated GET /users/me, each alone on the machine.
+    console.log('- bare Fastify hello');
+    hello = await launch('bench/hello-server.js', { PORT: String(await freePort()) }, '/hello');
+    const helloRun = await autocannon({
+      url: `http://127.0.0.1:${hello.port}/hello`,
+      connections: CONNECTIONS,
+      duration: SECONDS,
+    });
+    checkErrors('hello', helloRun);
+    await hello.stop();
+    hello = undefined;
+
+    app = await launch(
+      'src/main.js',
+      {
+        PORT: String(await freePort()),
+        DATABASE_URL: databaseUrl,
+        DATA_DIR: dataDir,
+        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+        BCRYPT_ROUNDS: String(ROUNDS),
+        BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        RATE_LIMIT_LOGIN_PER_MINUTE: '0',
+        RATE_LIMIT_PUBLIC_PER_MINUTE: '0',
+        REQUIRE_MFA_FOR_ADMIN: 'false',
+        ACCOUNT_LOCKOUT_ATTEMPTS: '100',
+      },
+      '/health/ready',
+    );
+    const base = `http://127.0.0.1:${app.port}`;
+    console.log('- GET /users/me');
+    const session = await post(app.port, '/api/v2/auth/login', { username: 'admin', password: ADMIN_PASSWORD });
+    const meRun = await autocannon({
+      url: `${base}/api/v2/users/me`,
+      connections: CONNECTIONS,
+      duration: SECONDS,
+      headers: { authorization: `Bearer ${session.accessToken}` },
+    });
+    checkErrors('users/me', meRun);
+    rows.push(['GET /users/me (authenticated)', `${fmt(rate(meRun))}/s, p99 ${meRun.latency.p99} ms`, '']);
+    rows.push(['bare Fastify hello', `${fmt(rate(helloRun))}/s`, '']);
+    rows.push(['  /users/me vs bare Fastify', pct(rate(meRun), rate(helloRun)), 'goal ≥ 35 %']);
+
+    console.log('- POST /auth/refresh');
+    // 2. Refresh: a pool of live refresh tokens, one per connection; each request spends one and puts the
+    // new one back (autocannon resets a connection's context after each request sequence).
+    const pool: string[] = [];
+    for (let i = 0; i < CONNECTIONS; i++) {
+      pool.push((await post(app.port, '/api/v2/auth/login', { username: 'admin', password: ADMIN_PASSWORD })).refreshToken);
+    }
+    const refreshRun = await autocannon({
+      url: base,
+      connections: CONNECTIONS,
+      duration: SECONDS,
+      requests: [
+        {
+          method: 'POST',
+          path: '/api/v2/auth/refresh',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req) => ({ ...req, body: JSON.stringify({ refreshToken: pool.shift() }) }),
+          onResponse: (status, body) => {
+            if (status === 200) pool.push((JSON.parse(body) as { refreshToken: string }).refreshToken);
+          },
+        },
+      ],
+    });
+    checkErrors('refresh', refreshRun);
+    rows.push(['POST /auth/refresh', `${fmt(rate(refreshRun))}/s (${fmt(rate(refreshRun) / cores)}/s per core)`, 'goal ≥ 1,500/s per core']);
+
+    console.log('- POST /auth/login, then bare bcrypt');
+    // 3. Login against bare bcrypt at the same cost, with as many in flight.
+    const loginRun = await autocannon({
+      url: `${base}/api/v2/auth/login`,
+      connections: CONNECTIONS,
+      duration: SECONDS,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+    });
+    checkErrors('login', loginRun);
+    await app.stop();
+    app = undefined;
+    const bcrypt = JSON.parse(
+      await runNode('bench/bcrypt-rate.js', {
+        ROUNDS: String(ROUNDS),
+        CONCURRENCY: String(CONNECTIONS),
+        SECONDS: String(SECONDS),
+      }),
+    ) as { hashesPerSecond: number };
+    rows.push([`POST /auth/login (bcrypt cost ${ROUNDS})`, `${fmt(rate(loginRun))}/s`, '']);
+    rows.push([`bare bcrypt hashes (cost ${ROUNDS})`, `${fmt(bcrypt.hashesPerSecond)}/s`, '']);
+    rows.push(['  login vs bare bcrypt', pct(rate(loginRun), bcrypt.hashesPerSecond), 'goal ≥ 85 %']);
+  } finally {
+    await app?.stop();
+    await hello?.stop();
+    await embedded?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  const width = Math.max(...rows.map((r) => r[0].length));
+  console.log('');
+  for (const [name, value, goal] of rows) console.log(`${name.padEnd(width)}  ${value.padEnd(36)} ${goal}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
