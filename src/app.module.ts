@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { SharedStateModule } from './cache/cache.module';
 import { CommonModule } from './common/common.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -24,6 +25,7 @@ export class AppModule {
         LoggingModule,
         CommonModule,
         DatabaseModule,
+        SharedStateModule,
         AuditModule,
         NotificationsModule,
         TenantsModule,
