@@ -1,11 +1,14 @@
 import { Global, Module } from '@nestjs/common';
 import { SessionLiveness } from './session-liveness';
+import { SessionManagementService } from './session-management.service';
+import { SessionsController } from './sessions.controller';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 
 @Global()
 @Module({
-  providers: [SessionsRepository, SessionLiveness, SessionsService],
+  providers: [SessionsRepository, SessionLiveness, SessionsService, SessionManagementService],
+  controllers: [SessionsController],
   exports: [SessionsService, SessionsRepository],
 })
 export class SessionsModule {}
