@@ -135,16 +135,23 @@ export class AccountsRepository {
     };
   }
 
-  /** Marks an invitation accepted by `userId`; false when a concurrent acceptance (or a revocation) won. */
-  async claimInvitation(manager: EntityManager, tenantId: string, invitationId: string, userId: string): Promise<boolean> {
+  /**
+   * Marks an invitation accepted, first thing in the accepting transaction: its row lock makes a concurrent
+   * acceptance wait and then find it used (false), before either creates an account.
+   */
+  async claimInvitation(manager: EntityManager, tenantId: string, invitationId: string): Promise<boolean> {
     const rows = await updateReturning<{ id: string }>(
       manager,
-      `UPDATE invitations SET accepted_at = now(), user_id = $3
+      `UPDATE invitations SET accepted_at = now()
         WHERE tenant_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()
         RETURNING id`,
-      [tenantId, invitationId, userId],
+      [tenantId, invitationId],
     );
     return rows.length === 1;
+  }
+
+  async linkInvitation(manager: EntityManager, tenantId: string, invitationId: string, userId: string): Promise<void> {
+    await manager.query(`UPDATE invitations SET user_id = $3 WHERE tenant_id = $1 AND id = $2`, [tenantId, invitationId, userId]);
   }
 
   /** An invited account that already exists (created pending by an administrator) gets its username and is active. */

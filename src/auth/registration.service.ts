@@ -126,6 +126,7 @@ export class RegistrationService {
     const hash = await this.passwords.hash(dto.password);
 
     const user = await this.dataSource.transaction(async (manager) => {
+      if (!(await this.accounts.claimInvitation(manager, tenantId, invitation.id))) throw new BadInput(INVALID_INVITATION);
       let userId = invitation.userId;
       if (userId) {
         if (!(await this.accounts.activateInvited(manager, tenantId, userId, dto.username))) {
@@ -153,9 +154,7 @@ export class RegistrationService {
           manager,
         );
       }
-      if (!(await this.accounts.claimInvitation(manager, tenantId, invitation.id, userId))) {
-        throw new BadInput(INVALID_INVITATION);
-      }
+      await this.accounts.linkInvitation(manager, tenantId, invitation.id, userId);
       await this.passwords.store(manager, tenantId, userId, hash, passwordPolicy);
       await this.accounts.grantRolesByName(manager, tenantId, userId, invitation.roles, invitation.invitedBy);
       await this.audit.record(
