@@ -47,6 +47,12 @@ describe('Auth: forgotten, reset and changed passwords', () => {
       expect(sent[0].token).toEqual(expect.any(String));
       expect(sent[0].text).toContain(sent[0].token);
       expect(messagesTo(t, 'nobody-at-all@example.test', 'password_reset')).toHaveLength(0);
+      // The work done after the answer still knows the request it came from.
+      const [audit] = await t.db.query(
+        `SELECT ip_address, request_id FROM audit_log WHERE action = 'auth.password.reset_requested' AND target_id = $1`,
+        [user.id],
+      );
+      expect(audit).toEqual({ ip_address: '127.0.0.1', request_id: known.headers['x-request-id'] });
     });
 
     it('sends nothing to accounts that cannot sign in (pending, suspended)', async () => {
