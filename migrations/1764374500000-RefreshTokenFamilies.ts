@@ -10,7 +10,9 @@ export class RefreshTokenFamilies1764374500000 implements MigrationInterface {
   name = 'RefreshTokenFamilies1764374500000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE user_sessions_v2 ADD COLUMN refresh_family_hash text, ADD COLUMN last_issued_pair_enc text`);
+    await q.query(
+      `ALTER TABLE user_sessions_v2 ADD COLUMN refresh_family_hash text, ADD COLUMN last_issued_pair_enc text`,
+    );
     await q.query(
       `CREATE UNIQUE INDEX user_sessions_v2_refresh_family_key ON user_sessions_v2 (refresh_family_hash) WHERE refresh_family_hash IS NOT NULL`,
     );

@@ -15,7 +15,9 @@ describe('Auth: accepting an invitation', () => {
   afterAll(() => t.close());
 
   /** An invitation row as the invitations feature stores it: only the token's sha256. */
-  async function invite(o: { email?: string; userType?: string; roles?: string[]; tenant?: string; userId?: string; expires?: string } = {}) {
+  async function invite(
+    o: { email?: string; userType?: string; roles?: string[]; tenant?: string; userId?: string; expires?: string } = {},
+  ) {
     const token = randomBytes(32).toString('base64url');
     const email = o.email ?? `invitee_${randomBytes(4).toString('hex')}@example.test`;
     const [row] = await t.db.query(
@@ -33,11 +35,14 @@ describe('Auth: accepting an invitation', () => {
     );
     return { id: row.id as string, token, email };
   }
-  const accept = (body: object, headers: Record<string, string> = {}) => t.request({ method: 'POST', url: ACCEPT, body, headers });
+  const accept = (body: object, headers: Record<string, string> = {}) =>
+    t.request({ method: 'POST', url: ACCEPT, body, headers });
   const username = () => `invited_${randomBytes(4).toString('hex')}`;
 
   it('creates the active, verified account the invitation describes, and signs it in', async () => {
-    const [role] = await t.db.query(`INSERT INTO roles (tenant_id, name) VALUES ($1, 'Helpdesk') RETURNING id`, [defaultTenant]);
+    const [role] = await t.db.query(`INSERT INTO roles (tenant_id, name) VALUES ($1, 'Helpdesk') RETURNING id`, [
+      defaultTenant,
+    ]);
     const inv = await invite({ userType: 'support', roles: ['helpdesk', 'no-such-role'] });
     const name = username();
     const res = await accept({ token: inv.token, username: name, password: PASSWORD });
@@ -51,14 +56,27 @@ describe('Auth: accepting an invitation', () => {
     });
     const me = await t.request({ method: 'GET', url: '/api/v2/users/me', token: res.body.accessToken });
     expect(me.body.id).toBe(res.body.user.id);
-    const [stored] = await t.db.query(`SELECT accepted_at IS NOT NULL AS accepted, user_id FROM invitations WHERE id = $1`, [inv.id]);
+    const [stored] = await t.db.query(
+      `SELECT accepted_at IS NOT NULL AS accepted, user_id FROM invitations WHERE id = $1`,
+      [inv.id],
+    );
     expect(stored).toEqual({ accepted: true, user_id: res.body.user.id });
     const roles = await t.db.query(`SELECT role_id FROM user_roles WHERE user_id = $1`, [res.body.user.id]);
     expect(roles).toEqual([{ role_id: role.id }]);
-    const actions = await t.db.query(`SELECT action FROM audit_log WHERE target_id = $1 ORDER BY seq`, [res.body.user.id]);
-    expect(actions.map((a: { action: string }) => a.action)).toEqual(['user.created', 'user.invitation.accepted', 'auth.login.success']);
+    const actions = await t.db.query(`SELECT action FROM audit_log WHERE target_id = $1 ORDER BY seq`, [
+      res.body.user.id,
+    ]);
+    expect(actions.map((a: { action: string }) => a.action)).toEqual([
+      'user.created',
+      'user.invitation.accepted',
+      'auth.login.success',
+    ]);
     // The password works for later logins too.
-    const again = await t.request({ method: 'POST', url: '/api/v2/auth/login', body: { username: name, password: PASSWORD } });
+    const again = await t.request({
+      method: 'POST',
+      url: '/api/v2/auth/login',
+      body: { username: name, password: PASSWORD },
+    });
     expect(again.status).toBe(200);
   });
 

@@ -26,9 +26,10 @@ describe('Auth: login, lockout, password expiry', () => {
   it('answers unknown user, unknown email, wrong password and a locked account with the same 401', async () => {
     const user = await createUser(t);
     const locked = await createUser(t);
-    await t.db.query(`UPDATE users_v2 SET locked_until = now() + interval '1 hour', failed_login_attempts = 5 WHERE id = $1`, [
-      locked.id,
-    ]);
+    await t.db.query(
+      `UPDATE users_v2 SET locked_until = now() + interval '1 hour', failed_login_attempts = 5 WHERE id = $1`,
+      [locked.id],
+    );
     const answers = await Promise.all([
       attempt('nobody-here', 'Whatever-123!'),
       attempt('nobody@example.test', 'Whatever-123!'),
@@ -103,7 +104,13 @@ describe('Auth: login, lockout, password expiry', () => {
       [user.id],
     );
     expect(rows).toEqual([
-      { action: 'auth.login.failure', success: false, ip_address: '127.0.0.1', user_agent: FIREFOX, metadata: { reason: 'wrong_password' } },
+      {
+        action: 'auth.login.failure',
+        success: false,
+        ip_address: '127.0.0.1',
+        user_agent: FIREFOX,
+        metadata: { reason: 'wrong_password' },
+      },
       {
         action: 'auth.login.success',
         success: true,
@@ -130,7 +137,9 @@ describe('Auth: login, lockout, password expiry', () => {
   describe('password expiry', () => {
     it('an expired password signs in with passwordExpired, and the token only reaches the password change', async () => {
       const user = await createUser(t);
-      await t.db.query(`UPDATE user_passwords_v2 SET changed_at = now() - interval '91 days' WHERE user_id = $1`, [user.id]);
+      await t.db.query(`UPDATE user_passwords_v2 SET changed_at = now() - interval '91 days' WHERE user_id = $1`, [
+        user.id,
+      ]);
       const res = await attempt(user.username, user.password);
       expect(res.status).toBe(200);
       expect(res.body.passwordExpired).toBe(true);
@@ -149,7 +158,9 @@ describe('Auth: login, lockout, password expiry', () => {
       expect(change.status).toBe(204);
       // The same token is free at once, and the next login is no longer restricted.
       expect((await t.request({ method: 'GET', url: '/api/v2/sessions', token })).status).toBe(200);
-      const [session] = await t.db.query(`SELECT restriction FROM user_sessions_v2 WHERE id = $1`, [res.body.sessionId]);
+      const [session] = await t.db.query(`SELECT restriction FROM user_sessions_v2 WHERE id = $1`, [
+        res.body.sessionId,
+      ]);
       expect(session.restriction).toBeNull();
       const again = await attempt(user.username, 'Fresh-Tulip-Harbor-7');
       expect(again.body.passwordExpired).toBeUndefined();
@@ -173,7 +184,9 @@ describe('Auth: login, lockout, password expiry', () => {
     it('does not expire passwords under the nist preset', async () => {
       await createTenant(t, 'nist-login', { passwordPolicy: { preset: 'nist' } });
       const user = await createUser(t, { tenant: 'nist-login' });
-      await t.db.query(`UPDATE user_passwords_v2 SET changed_at = now() - interval '3 years' WHERE user_id = $1`, [user.id]);
+      await t.db.query(`UPDATE user_passwords_v2 SET changed_at = now() - interval '3 years' WHERE user_id = $1`, [
+        user.id,
+      ]);
       const res = await attempt(user.username, user.password, { 'x-tenant-id': 'nist-login' });
       expect(res.status).toBe(200);
       expect(res.body.passwordExpired).toBeUndefined();

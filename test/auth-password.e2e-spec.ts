@@ -15,7 +15,8 @@ describe('Auth: forgotten, reset and changed passwords', () => {
   afterAll(() => t.close());
 
   const forgot = (email: string) => t.request({ method: 'POST', url: FORGOT, body: { email } });
-  const reset = (token: string, newPassword: string) => t.request({ method: 'POST', url: RESET, body: { token, newPassword } });
+  const reset = (token: string, newPassword: string) =>
+    t.request({ method: 'POST', url: RESET, body: { token, newPassword } });
   const change = (token: string, currentPassword: string, newPassword: string) =>
     t.request({ method: 'POST', url: CHANGE, token, body: { currentPassword, newPassword } });
   const me = (token: string) => t.request({ method: 'GET', url: '/api/v2/users/me', token });
@@ -79,9 +80,10 @@ describe('Auth: forgotten, reset and changed passwords', () => {
       expect(res.status).toBe(204);
       expect((await me(a.accessToken)).status).toBe(401);
       expect((await me(b.accessToken)).status).toBe(401);
-      expect((await t.request({ method: 'POST', url: '/api/v2/auth/refresh', body: { refreshToken: a.refreshToken } })).status).toBe(
-        401,
-      );
+      expect(
+        (await t.request({ method: 'POST', url: '/api/v2/auth/refresh', body: { refreshToken: a.refreshToken } }))
+          .status,
+      ).toBe(401);
       expect((await attempt(user.username, user.password)).status).toBe(401);
       expect((await attempt(user.username, 'Brand-New-Harbor-9')).status).toBe(200);
       expect(await audits('auth.password.reset', user.id)).toEqual([{ revokedSessions: 2 }]);
@@ -108,7 +110,9 @@ describe('Auth: forgotten, reset and changed passwords', () => {
         [user.id],
       );
       expect(row.ttl).toEqual({ hours: 1 });
-      await t.db.query(`UPDATE one_time_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1`, [user.id]);
+      await t.db.query(`UPDATE one_time_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1`, [
+        user.id,
+      ]);
       expect((await reset(newer, 'Brand-New-Harbor-9')).status).toBe(400);
     });
 
@@ -145,7 +149,9 @@ describe('Auth: forgotten, reset and changed passwords', () => {
       expect((await me(current.accessToken)).status).toBe(200);
       expect((await attempt(user.username, 'Brand-New-Harbor-9')).status).toBe(200);
       expect((await attempt(user.username, user.password)).status).toBe(401);
-      expect(await audits('auth.password.changed', user.id)).toEqual([{ sessionId: current.sessionId, revokedSessions: 1 }]);
+      expect(await audits('auth.password.changed', user.id)).toEqual([
+        { sessionId: current.sessionId, revokedSessions: 1 },
+      ]);
       expect(messagesTo(t, user.email, 'password_changed')).toHaveLength(1);
     });
 
@@ -188,7 +194,9 @@ describe('Auth: forgotten, reset and changed passwords', () => {
         expect((await change(s.accessToken, current, next)).status).toBe(204);
         current = next;
       }
-      const [row] = await t.db.query(`SELECT count(*)::int AS n FROM password_history_v2 WHERE user_id = $1`, [user.id]);
+      const [row] = await t.db.query(`SELECT count(*)::int AS n FROM password_history_v2 WHERE user_id = $1`, [
+        user.id,
+      ]);
       expect(row.n).toBe(4);
       // Six passwords back is beyond the last five: allowed again.
       expect((await change(s.accessToken, current, 'Rotating-Pass-1!')).status).toBe(204);

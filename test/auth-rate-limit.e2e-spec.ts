@@ -8,7 +8,11 @@ describe('Rate limits per client ip and route (TRUST_PROXY on, so each test is i
   let ipSeq = 0;
   let ip: string;
   beforeAll(async () => {
-    t = await startTestApp({ RATE_LIMIT_LOGIN_PER_MINUTE: '3', RATE_LIMIT_PUBLIC_PER_MINUTE: '2', TRUST_PROXY: 'true' });
+    t = await startTestApp({
+      RATE_LIMIT_LOGIN_PER_MINUTE: '3',
+      RATE_LIMIT_PUBLIC_PER_MINUTE: '2',
+      TRUST_PROXY: 'true',
+    });
   });
   beforeEach(() => {
     ipSeq += 1;
@@ -50,7 +54,8 @@ describe('Rate limits per client ip and route (TRUST_PROXY on, so each test is i
 
   it('counts per route: refresh has its own count in the login class', async () => {
     for (let i = 0; i < 4; i++) await wrongLogin();
-    for (let i = 0; i < 3; i++) expect((await post('/api/v2/auth/refresh', { refreshToken: 'rt_nope' })).status).toBe(401);
+    for (let i = 0; i < 3; i++)
+      expect((await post('/api/v2/auth/refresh', { refreshToken: 'rt_nope' })).status).toBe(401);
     expect((await post('/api/v2/auth/refresh', { refreshToken: 'rt_nope' })).status).toBe(429);
   });
 
@@ -85,7 +90,12 @@ describe('Rate limits per client ip and route (TRUST_PROXY on, so each test is i
     const user = await createUser(t);
     const s = await login(t, user.username, user.password);
     for (let i = 0; i < 10; i++) {
-      const res = await t.request({ method: 'GET', url: '/api/v2/users/me', token: s.accessToken, headers: { 'x-forwarded-for': ip } });
+      const res = await t.request({
+        method: 'GET',
+        url: '/api/v2/users/me',
+        token: s.accessToken,
+        headers: { 'x-forwarded-for': ip },
+      });
       expect(res.status).toBe(200);
     }
   });

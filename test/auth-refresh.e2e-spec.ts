@@ -8,7 +8,12 @@ function helpers(get: () => TestApp) {
   const refresh = (refreshToken: string) => get().request({ method: 'POST', url: REFRESH, body: { refreshToken } });
   const me = (token: string) => get().request({ method: 'GET', url: '/api/v2/users/me', token });
   const session = async (id: string) =>
-    (await get().db.query(`SELECT revoked_at, revoked_reason, last_issued_pair_enc FROM user_sessions_v2 WHERE id = $1`, [id]))[0];
+    (
+      await get().db.query(
+        `SELECT revoked_at, revoked_reason, last_issued_pair_enc FROM user_sessions_v2 WHERE id = $1`,
+        [id],
+      )
+    )[0];
   const reuseAudits = async (sessionId: string) =>
     (
       await get().db.query(
@@ -137,7 +142,9 @@ describe('Auth: refresh with a grace period (REFRESH_REUSE_GRACE_SECONDS=30)', (
 
   it('after the window, the previous token is reuse: 401 and the session is revoked', async () => {
     const first = await refresh(s.refreshToken);
-    await t.db.query(`UPDATE user_sessions_v2 SET rotated_at = now() - interval '31 seconds' WHERE id = $1`, [s.sessionId]);
+    await t.db.query(`UPDATE user_sessions_v2 SET rotated_at = now() - interval '31 seconds' WHERE id = $1`, [
+      s.sessionId,
+    ]);
     expect((await refresh(s.refreshToken)).status).toBe(401);
     expect((await me(first.body.accessToken)).status).toBe(401);
     expect(await reuseAudits(s.sessionId)).toBe(1);

@@ -71,9 +71,10 @@ describe('Auth: registration and email verification', () => {
     const [contact] = await t.db.query(`SELECT phone_enc FROM user_contact_info_v2 WHERE user_id = $1`, [res.body.id]);
     expect(contact.phone_enc).toMatch(/^v1\./);
     expect(contact.phone_enc).not.toContain('15112345678');
-    const [audit] = await t.db.query(`SELECT actor_id, metadata FROM audit_log WHERE action = 'user.created' AND target_id = $1`, [
-      res.body.id,
-    ]);
+    const [audit] = await t.db.query(
+      `SELECT actor_id, metadata FROM audit_log WHERE action = 'user.created' AND target_id = $1`,
+      [res.body.id],
+    );
     expect(audit).toEqual({
       actor_id: res.body.id,
       metadata: { source: 'registration', consentVersions: { terms: '1', privacy: '1' } },
@@ -92,9 +93,10 @@ describe('Auth: registration and email verification', () => {
     expect(verified.status).toBe(200);
     expect(verified.body).toMatchObject({ id: res.body.id, status: 'active', isActive: true, emailVerified: true });
     expect((await loginAs(body.username, body.password)).status).toBe(200);
-    const [audit] = await t.db.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'auth.email.verified' AND target_id = $1`, [
-      res.body.id,
-    ]);
+    const [audit] = await t.db.query(
+      `SELECT count(*)::int AS n FROM audit_log WHERE action = 'auth.email.verified' AND target_id = $1`,
+      [res.body.id],
+    );
     expect(audit.n).toBe(1);
   });
 
@@ -112,7 +114,9 @@ describe('Auth: registration and email verification', () => {
 
     const late = newAccount();
     const lateRes = await register(late);
-    await t.db.query(`UPDATE one_time_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1`, [lateRes.body.id]);
+    await t.db.query(`UPDATE one_time_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1`, [
+      lateRes.body.id,
+    ]);
     expect((await verify(lastToken(t, late.email, 'email_verification'))).status).toBe(400);
   });
 
@@ -120,7 +124,9 @@ describe('Auth: registration and email verification', () => {
     await createTenant(t, 'consenting', { consentVersions: { terms: '2026-01', privacy: '7' } });
     const res = await register(newAccount(), { 'x-tenant-id': 'consenting' });
     expect(res.status).toBe(201);
-    const rows = await t.db.query(`SELECT document, version FROM user_consents WHERE user_id = $1 ORDER BY document`, [res.body.id]);
+    const rows = await t.db.query(`SELECT document, version FROM user_consents WHERE user_id = $1 ORDER BY document`, [
+      res.body.id,
+    ]);
     expect(rows).toEqual([
       { document: 'privacy', version: '7' },
       { document: 'terms', version: '2026-01' },
@@ -192,6 +198,9 @@ describe('Auth: registration and email verification', () => {
     const body = newAccount();
     await register(body);
     expect(messagesTo(t, body.email, 'email_verification')).toHaveLength(1);
-    expect(messagesTo(t, body.email, 'email_verification')[0]).toMatchObject({ channel: 'email', subject: expect.any(String) });
+    expect(messagesTo(t, body.email, 'email_verification')[0]).toMatchObject({
+      channel: 'email',
+      subject: expect.any(String),
+    });
   });
 });

@@ -49,7 +49,10 @@ describe('Sessions', () => {
         createdAt: expect.stringMatching(/Z$/),
         lastActiveAt: expect.stringMatching(/Z$/),
       });
-      expect(res.body.items[1]).toMatchObject({ current: false, device: { browser: 'Firefox 128', os: 'Linux', type: 'desktop' } });
+      expect(res.body.items[1]).toMatchObject({
+        current: false,
+        device: { browser: 'Firefox 128', os: 'Linux', type: 'desktop' },
+      });
       expect(res.text).not.toMatch(/refresh|hash|rt_/i);
     });
 
@@ -80,14 +83,21 @@ describe('Sessions', () => {
       expect((await me(a.accessToken)).status).toBe(200);
       const again = await t.request({ method: 'DELETE', url: `/api/v2/sessions/${b.sessionId}`, token: a.accessToken });
       expect(again.status).toBe(404);
-      const [audit] = await t.db.query(`SELECT metadata FROM audit_log WHERE action = 'session.revoked' AND target_id = $1`, [user.id]);
+      const [audit] = await t.db.query(
+        `SELECT metadata FROM audit_log WHERE action = 'session.revoked' AND target_id = $1`,
+        [user.id],
+      );
       expect(audit.metadata).toEqual({ sessionIds: [b.sessionId], reason: 'revoked_by_user' });
     });
 
     it('another user’s session is 404 and stays alive', async () => {
       const mine = await createUser(t).then((u) => login(t, u.username, u.password));
       const theirs = await createUser(t).then((u) => login(t, u.username, u.password));
-      const res = await t.request({ method: 'DELETE', url: `/api/v2/sessions/${theirs.sessionId}`, token: mine.accessToken });
+      const res = await t.request({
+        method: 'DELETE',
+        url: `/api/v2/sessions/${theirs.sessionId}`,
+        token: mine.accessToken,
+      });
       expect(res.status).toBe(404);
       expect((await me(theirs.accessToken)).status).toBe(200);
       const bad = await t.request({ method: 'DELETE', url: '/api/v2/sessions/not-a-uuid', token: mine.accessToken });
@@ -98,7 +108,9 @@ describe('Sessions', () => {
       const user = await createUser(t);
       const others = [await login(t, user.username, user.password), await login(t, user.username, user.password)];
       const current = await login(t, user.username, user.password);
-      expect((await t.request({ method: 'DELETE', url: '/api/v2/sessions', token: current.accessToken })).status).toBe(204);
+      expect((await t.request({ method: 'DELETE', url: '/api/v2/sessions', token: current.accessToken })).status).toBe(
+        204,
+      );
       for (const s of others) expect((await me(s.accessToken)).status).toBe(401);
       expect((await me(current.accessToken)).status).toBe(200);
       expect((await list(current.accessToken)).body.total).toBe(1);
@@ -110,10 +122,18 @@ describe('Sessions', () => {
       const admin = await login(t, 'admin', ADMIN_PASSWORD);
       const user = await createUser(t);
       const s = await login(t, user.username, user.password);
-      const listed = await t.request({ method: 'GET', url: `/api/v2/users/${user.id}/sessions`, token: admin.accessToken });
+      const listed = await t.request({
+        method: 'GET',
+        url: `/api/v2/users/${user.id}/sessions`,
+        token: admin.accessToken,
+      });
       expect(listed.status).toBe(200);
       expect(listed.body.items).toEqual([expect.objectContaining({ id: s.sessionId, current: false })]);
-      const ended = await t.request({ method: 'DELETE', url: `/api/v2/users/${user.id}/sessions`, token: admin.accessToken });
+      const ended = await t.request({
+        method: 'DELETE',
+        url: `/api/v2/users/${user.id}/sessions`,
+        token: admin.accessToken,
+      });
       expect(ended.status).toBe(204);
       expect((await me(s.accessToken)).status).toBe(401);
       expect((await me(admin.accessToken)).status).toBe(200);
@@ -128,7 +148,11 @@ describe('Sessions', () => {
       const customer = await createUser(t).then((u) => login(t, u.username, u.password));
       const target = await createUser(t);
       for (const method of ['GET', 'DELETE'] as const) {
-        const res = await t.request({ method, url: `/api/v2/users/${target.id}/sessions`, token: customer.accessToken });
+        const res = await t.request({
+          method,
+          url: `/api/v2/users/${target.id}/sessions`,
+          token: customer.accessToken,
+        });
         expect(res.status).toBe(403);
       }
     });
@@ -140,7 +164,11 @@ describe('Sessions', () => {
       const foreign = await createUser(t, { tenant: 'sessions-elsewhere' });
       const foreignSession = await login(t, foreign.username, foreign.password, 'sessions-elsewhere');
       for (const method of ['GET', 'DELETE'] as const) {
-        const res = await t.request({ method, url: `/api/v2/users/${foreign.id}/sessions`, token: adminTokens.accessToken });
+        const res = await t.request({
+          method,
+          url: `/api/v2/users/${foreign.id}/sessions`,
+          token: adminTokens.accessToken,
+        });
         expect(res.status).toBe(404);
       }
       const unknown = await t.request({
@@ -178,7 +206,9 @@ describe('Sessions', () => {
       const user = await createUser(t, { tenant: 'idle-list' });
       const idle = await login(t, user.username, user.password, 'idle-list');
       const current = await login(t, user.username, user.password, 'idle-list');
-      await t.db.query(`UPDATE user_sessions_v2 SET last_active_at = now() - interval '6 minutes' WHERE id = $1`, [idle.sessionId]);
+      await t.db.query(`UPDATE user_sessions_v2 SET last_active_at = now() - interval '6 minutes' WHERE id = $1`, [
+        idle.sessionId,
+      ]);
       const res = await list(current.accessToken);
       expect(res.body.items.map((s: { id: string }) => s.id)).toEqual([current.sessionId]);
     });

@@ -151,7 +151,11 @@ export class AccountsRepository {
   }
 
   async linkInvitation(manager: EntityManager, tenantId: string, invitationId: string, userId: string): Promise<void> {
-    await manager.query(`UPDATE invitations SET user_id = $3 WHERE tenant_id = $1 AND id = $2`, [tenantId, invitationId, userId]);
+    await manager.query(`UPDATE invitations SET user_id = $3 WHERE tenant_id = $1 AND id = $2`, [
+      tenantId,
+      invitationId,
+      userId,
+    ]);
   }
 
   /** An invited account that already exists (created pending by an administrator) gets its username and is active. */
@@ -168,7 +172,13 @@ export class AccountsRepository {
   }
 
   /** Grants the tenant's roles of these names (names that are not roles of the tenant are ignored). */
-  async grantRolesByName(manager: EntityManager, tenantId: string, userId: string, roles: string[], grantedBy: string | null): Promise<void> {
+  async grantRolesByName(
+    manager: EntityManager,
+    tenantId: string,
+    userId: string,
+    roles: string[],
+    grantedBy: string | null,
+  ): Promise<void> {
     if (!roles.length) return;
     await manager.query(
       `INSERT INTO user_roles (tenant_id, user_id, role_id, granted_by)

@@ -120,7 +120,9 @@ export class AuthController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Change the own password; the other sessions end, the current one continues' })
   @ApiNoContentResponse()
-  @ApiBadRequestResponse({ description: `The current password is wrong (counts towards the lockout); or ${TOO_LONG.toLowerCase()}` })
+  @ApiBadRequestResponse({
+    description: `The current password is wrong (counts towards the lockout); or ${TOO_LONG.toLowerCase()}`,
+  })
   @ApiUnprocessableEntityResponse({ description: POLICY_REFUSAL })
   changePassword(@Body() dto: ChangePasswordDto): Promise<void> {
     return this.passwords.change(dto);

@@ -62,7 +62,9 @@ export class AuthService {
         actorId: null,
         targetId: candidate?.user.id ?? null,
         success: false,
-        metadata: { reason: !candidate ? 'unknown_user' : !candidate.passwordHash ? 'no_password' : 'tenant_suspended' },
+        metadata: {
+          reason: !candidate ? 'unknown_user' : !candidate.passwordHash ? 'no_password' : 'tenant_suspended',
+        },
       });
       throw new NotAuthenticated(INVALID_CREDENTIALS);
     }
@@ -117,7 +119,9 @@ export class AuthService {
         metadata: { reason: `status_${user.status}` },
       });
       throw new NotAuthenticated(
-        user.status === 'pending' ? 'The account is not active yet: verify your email first' : 'The account is not active',
+        user.status === 'pending'
+          ? 'The account is not active yet: verify your email first'
+          : 'The account is not active',
       );
     }
     // Every check of the password step has passed; a second factor, when the user has one, goes here.
@@ -150,7 +154,9 @@ export class AuthService {
           action: 'auth.login.success',
           actorId: user.id,
           targetId: user.id,
-          metadata: passwordExpired ? { sessionId: opened.session.id, passwordExpired } : { sessionId: opened.session.id },
+          metadata: passwordExpired
+            ? { sessionId: opened.session.id, passwordExpired }
+            : { sessionId: opened.session.id },
         },
         manager,
       );
@@ -245,7 +251,13 @@ export class AuthService {
       sessionId: session.id,
       sessionExpiresAt: session.expiresAt,
     });
-    return { accessToken: access.token, refreshToken, tokenType: 'Bearer', expiresIn: access.expiresIn, sessionId: session.id };
+    return {
+      accessToken: access.token,
+      refreshToken,
+      tokenType: 'Bearer',
+      expiresIn: access.expiresIn,
+      sessionId: session.id,
+    };
   }
   async logout(): Promise<void> {
     const principal = this.context.requirePrincipal();

@@ -62,7 +62,8 @@ export class PasswordFlowsService {
     });
     const hash = await this.passwords.hash(dto.newPassword);
     await this.dataSource.transaction(async (manager) => {
-      if (!(await this.tokens.consume(manager, tenantId, 'password_reset', dto.token))) throw new BadInput(INVALID_RESET);
+      if (!(await this.tokens.consume(manager, tenantId, 'password_reset', dto.token)))
+        throw new BadInput(INVALID_RESET);
       await this.passwords.store(manager, tenantId, user.id, hash, policy);
       await this.accounts.clearLockout(manager, tenantId, user.id);
       const revoked = await this.sessions.revoke({ tenantId, userId: user.id }, 'password_reset', manager);
@@ -116,7 +117,8 @@ export class PasswordFlowsService {
         manager,
       );
     });
-    if (principal.sessionId) await this.sessions.liftRestriction({ tenantId, sessionId: principal.sessionId }, 'password_change');
+    if (principal.sessionId)
+      await this.sessions.liftRestriction({ tenantId, sessionId: principal.sessionId }, 'password_change');
     await this.notifyChanged(user);
   }
 
@@ -181,7 +183,12 @@ export class PasswordFlowsService {
   /** Tells the owner, who may not be the one who changed it; a failed delivery is logged, not fatal. */
   private async notifyChanged(user: User): Promise<void> {
     try {
-      await this.notifications.send({ channel: 'email', to: user.email, kind: 'password_changed', ...authEmails.passwordChanged() });
+      await this.notifications.send({
+        channel: 'email',
+        to: user.email,
+        kind: 'password_changed',
+        ...authEmails.passwordChanged(),
+      });
     } catch (err) {
       this.logger.error({ err, userId: user.id }, 'could not send the password-changed email');
     }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { RequestContext } from '../common/context/request-context';
 import { FieldCipher } from '../common/crypto/field-cipher';
@@ -57,7 +57,10 @@ export class RegistrationService {
     }
     const email = dto.email.trim().toLowerCase();
     await this.assertAvailable(tenantId, dto.username, email);
-    const passwordPolicy = await this.passwords.assertAcceptable(tenantId, dto.password, { username: dto.username, email });
+    const passwordPolicy = await this.passwords.assertAcceptable(tenantId, dto.password, {
+      username: dto.username,
+      email,
+    });
     const hash = await this.passwords.hash(dto.password);
 
     const { user, token } = await this.dataSource.transaction(async (manager) => {
@@ -126,7 +129,8 @@ export class RegistrationService {
     const hash = await this.passwords.hash(dto.password);
 
     const user = await this.dataSource.transaction(async (manager) => {
-      if (!(await this.accounts.claimInvitation(manager, tenantId, invitation.id))) throw new BadInput(INVALID_INVITATION);
+      if (!(await this.accounts.claimInvitation(manager, tenantId, invitation.id)))
+        throw new BadInput(INVALID_INVITATION);
       let userId = invitation.userId;
       if (userId) {
         if (!(await this.accounts.activateInvited(manager, tenantId, userId, dto.username))) {
@@ -173,7 +177,12 @@ export class RegistrationService {
   }
 
   /** 409 naming what is taken; the unique indexes still catch a concurrent twin (also 409). */
-  private async assertAvailable(tenantId: string, username: string, email: string, exceptUserId?: string): Promise<void> {
+  private async assertAvailable(
+    tenantId: string,
+    username: string,
+    email: string,
+    exceptUserId?: string,
+  ): Promise<void> {
     const taken = await this.accounts.taken(tenantId, { username, email, exceptUserId });
     const messages = [
       ...(taken.username ? ['The username is already taken'] : []),
@@ -182,7 +191,7 @@ export class RegistrationService {
     if (messages.length) throw new Conflict(messages.length === 1 ? messages[0] : messages);
   }
 
-  private async requireUser(tenantId: string, userId: string, manager: Parameters<UsersRepository['findById']>[2]): Promise<User> {
+  private async requireUser(tenantId: string, userId: string, manager: EntityManager): Promise<User> {
     const user = await this.users.findById(tenantId, userId, manager);
     if (!user) throw new BadInput('The account no longer exists');
     return user;

@@ -91,7 +91,13 @@ describe('SMTP delivery', () => {
 
   it('leaves email to the file outbox when SMTP_URL is not set', async () => {
     const { notifications } = setup(undefined);
-    await notifications.send({ channel: 'email', to: 'jane@example.test', subject: 's', text: 't', kind: 'invitation' });
+    await notifications.send({
+      channel: 'email',
+      to: 'jane@example.test',
+      subject: 's',
+      text: 't',
+      kind: 'invitation',
+    });
     expect(existsSync(join(outbox, 'files'))).toBe(true);
   });
 });

@@ -88,7 +88,12 @@ export class SessionManagementService {
       const ids = await this.sessions.revoke(where, reason, manager);
       if (ids.length) {
         await this.audit.record(
-          { tenantId: where.tenantId, action: 'session.revoked', targetId: where.userId, metadata: { sessionIds: ids, reason } },
+          {
+            tenantId: where.tenantId,
+            action: 'session.revoked',
+            targetId: where.userId,
+            metadata: { sessionIds: ids, reason },
+          },
           manager,
         );
       }

@@ -44,7 +44,10 @@ export class SessionsController {
   @ApiOperation({ summary: 'A user’s active sessions (user of the acting tenant)' })
   @ApiOkResponse({ type: SessionListDto })
   @ApiNotFoundResponse({ description: 'No such user in the acting tenant' })
-  listForUser(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: SessionPageQueryDto): Promise<SessionListDto> {
+  listForUser(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Query() query: SessionPageQueryDto,
+  ): Promise<SessionListDto> {
     return this.sessions.listForUser(id, query);
   }
 

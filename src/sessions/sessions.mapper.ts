@@ -8,7 +8,9 @@ export function toSessionDto(session: Session, currentSessionId: string | undefi
     current: session.id === currentSessionId,
     ipAddress: session.ipAddress,
     userAgent: session.userAgent,
-    device: session.device ? { browser: session.device.browser, os: session.device.os, type: session.device.type } : null,
+    device: session.device
+      ? { browser: session.device.browser, os: session.device.os, type: session.device.type }
+      : null,
     location: session.location
       ? {
           country: session.location.country,

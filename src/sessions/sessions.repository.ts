@@ -26,7 +26,9 @@ export class SessionsRepository {
 
   /** The session with its user's type and status, for rebuilding the liveness cache. */
   async findWithUser(sessionId: string): Promise<SessionWithUser | undefined> {
-    const rows = await this.dataSource.query<(Record<string, unknown> & { user_type: UserType; user_status: string })[]>(
+    const rows = await this.dataSource.query<
+      (Record<string, unknown> & { user_type: UserType; user_status: string })[]
+    >(
       `SELECT s.id, s.tenant_id, s.user_id, s.restriction, s.created_at, s.last_active_at, s.expires_at, s.revoked_at,
               u.user_type, u.status AS user_status
          FROM user_sessions_v2 s JOIN users_v2 u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
@@ -139,9 +141,9 @@ export class SessionsRepository {
   }
 
   async touch(sessionId: string, at: Date): Promise<void> {
-    await this.dataSource.query(`UPDATE user_sessions_v2 SET last_active_at = $2 WHERE id = $1 AND last_active_at < $2`, [
-      sessionId,
-      at,
-    ]);
+    await this.dataSource.query(
+      `UPDATE user_sessions_v2 SET last_active_at = $2 WHERE id = $1 AND last_active_at < $2`,
+      [sessionId, at],
+    );
   }
 }

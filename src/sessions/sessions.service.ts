@@ -140,7 +140,10 @@ export class SessionsService {
    * Lifts the session's restriction in the database and at once in the liveness cache. Call it after the
    * change that justifies it has committed, so the cache never runs ahead of the database.
    */
-  async liftRestriction(where: { tenantId: string; sessionId: string }, restriction: SessionRestriction): Promise<void> {
+  async liftRestriction(
+    where: { tenantId: string; sessionId: string },
+    restriction: SessionRestriction,
+  ): Promise<void> {
     await this.sessions.clearRestriction(where.tenantId, where.sessionId, restriction);
     const live = this.liveness.get(where.sessionId);
     if (live?.restriction === restriction) live.restriction = null;

@@ -1,5 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Equals, IsBoolean, IsEmail, IsOptional, IsString, Length, Matches, MaxLength, MinLength } from 'class-validator';
+import {
+  Equals,
+  IsBoolean,
+  IsEmail,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+  MinLength,
+} from 'class-validator';
 
 export const USERNAME_PATTERN = /^[a-zA-Z0-9._-]{3,50}$/;
 const USERNAME_MESSAGE = 'username must be 3 to 50 characters of letters, digits, ".", "_" or "-"';

@@ -3,7 +3,8 @@ import { checkPassword, exceedsBcryptLimit, isCommonPassword, isPasswordExpired 
 
 const classic = PASSWORD_PRESETS.classic;
 const nist = PASSWORD_PRESETS.nist;
-const rules = (policy: PasswordPolicy, password: string, owner = {}) => checkPassword(policy, password, owner).map((v) => v.rule);
+const rules = (policy: PasswordPolicy, password: string, owner = {}) =>
+  checkPassword(policy, password, owner).map((v) => v.rule);
 const DAY = 86_400_000;
 
 describe('password policy', () => {

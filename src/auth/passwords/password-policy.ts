@@ -63,7 +63,11 @@ export function isCommonPassword(password: string): boolean {
  * Every rule of the policy the password breaks (history aside: that needs the stored hashes). An empty
  * list means the password is acceptable. The 72-byte limit is checked separately (it is a 400, not a 422).
  */
-export function checkPassword(policy: PasswordPolicy, password: string, owner: PasswordOwner = {}): PasswordViolation[] {
+export function checkPassword(
+  policy: PasswordPolicy,
+  password: string,
+  owner: PasswordOwner = {},
+): PasswordViolation[] {
   const violations: PasswordViolation[] = [];
   const length = [...password].length;
   if (length < policy.minLength) {
@@ -91,7 +95,10 @@ export function checkPassword(policy: PasswordPolicy, password: string, owner: P
   }
   const email = owner.email?.trim().toLowerCase();
   const localPart = email?.split('@')[0];
-  if (email && ((localPart && localPart.length >= MIN_CONTAINED_LENGTH && lower.includes(localPart)) || lower.includes(email))) {
+  if (
+    email &&
+    ((localPart && localPart.length >= MIN_CONTAINED_LENGTH && lower.includes(localPart)) || lower.includes(email))
+  ) {
     violations.push({ rule: 'contains_email', message: 'Password must not contain the email address' });
   }
   return violations;
@@ -109,7 +116,11 @@ export function historyViolation(historyCount: number): PasswordViolation {
 }
 
 /** Whether a password set at `changedAt` has outlived the policy's maximum age (0 = never expires). */
-export function isPasswordExpired(policy: Pick<PasswordPolicy, 'maxAgeDays'>, changedAt: Date | null, now = new Date()): boolean {
+export function isPasswordExpired(
+  policy: Pick<PasswordPolicy, 'maxAgeDays'>,
+  changedAt: Date | null,
+  now = new Date(),
+): boolean {
   if (policy.maxAgeDays <= 0 || !changedAt) return false;
   return now.getTime() - changedAt.getTime() > policy.maxAgeDays * 86_400_000;
 }

@@ -7,7 +7,11 @@ import { PasswordPolicyViolation, PasswordService, PasswordTooLong } from './pas
 import type { PasswordsRepository } from './passwords.repository';
 
 /** The service with a fixed policy and the given password hashes, newest first (the current one first). */
-function serviceWith(policy: PasswordPolicy, hashes: string[] = [], current?: { changedAt: Date; mustChange: boolean }) {
+function serviceWith(
+  policy: PasswordPolicy,
+  hashes: string[] = [],
+  current?: { changedAt: Date; mustChange: boolean },
+) {
   const policies = { policyFor: () => Promise.resolve({ password: policy }) } as unknown as TenantPolicyService;
   const repository = {
     recentHashes: (_t: string, _u: string, count: number) => Promise.resolve(hashes.slice(0, count)),
@@ -83,11 +87,19 @@ describe('PasswordService', () => {
     it('is true when the password is older than maxAgeDays or an administrator flagged it', async () => {
       const old = new Date(Date.now() - 100 * 86_400_000);
       const fresh = new Date();
-      await expect(serviceWith(classic, ['h'], { changedAt: old, mustChange: false }).mustChange('t', 'u')).resolves.toBe(true);
-      await expect(serviceWith(classic, ['h'], { changedAt: fresh, mustChange: false }).mustChange('t', 'u')).resolves.toBe(false);
-      await expect(serviceWith(classic, ['h'], { changedAt: fresh, mustChange: true }).mustChange('t', 'u')).resolves.toBe(true);
+      await expect(
+        serviceWith(classic, ['h'], { changedAt: old, mustChange: false }).mustChange('t', 'u'),
+      ).resolves.toBe(true);
+      await expect(
+        serviceWith(classic, ['h'], { changedAt: fresh, mustChange: false }).mustChange('t', 'u'),
+      ).resolves.toBe(false);
+      await expect(
+        serviceWith(classic, ['h'], { changedAt: fresh, mustChange: true }).mustChange('t', 'u'),
+      ).resolves.toBe(true);
       const nist = PASSWORD_PRESETS.nist;
-      await expect(serviceWith(nist, ['h'], { changedAt: old, mustChange: false }).mustChange('t', 'u')).resolves.toBe(false);
+      await expect(serviceWith(nist, ['h'], { changedAt: old, mustChange: false }).mustChange('t', 'u')).resolves.toBe(
+        false,
+      );
     });
   });
 });

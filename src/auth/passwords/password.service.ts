@@ -77,7 +77,13 @@ export class PasswordService {
   }
 
   /** Stores an already-checked password's hash as the user's password, in the caller's transaction. */
-  async store(manager: EntityManager, tenantId: string, userId: string, hash: string, policy: PasswordPolicy): Promise<void> {
+  async store(
+    manager: EntityManager,
+    tenantId: string,
+    userId: string,
+    hash: string,
+    policy: PasswordPolicy,
+  ): Promise<void> {
     await this.repository.replace(manager, tenantId, userId, hash, policy.historyCount);
   }
 
@@ -95,7 +101,12 @@ export class PasswordService {
     return current.mustChange || isPasswordExpired(policy ?? (await this.policyFor(tenantId)), current.changedAt);
   }
 
-  private async isInHistory(tenantId: string, userId: string, password: string, historyCount: number): Promise<boolean> {
+  private async isInHistory(
+    tenantId: string,
+    userId: string,
+    password: string,
+    historyCount: number,
+  ): Promise<boolean> {
     const hashes = await this.repository.recentHashes(tenantId, userId, historyCount);
     const matches = await Promise.all(hashes.map((h) => this.hasher.verify(password, h)));
     return matches.some(Boolean);

@@ -41,7 +41,13 @@ export class PasswordsRepository {
    * Makes `hash` the user's password: the current one moves into the history, which keeps only what the
    * policy's history needs.
    */
-  async replace(manager: EntityManager, tenantId: string, userId: string, hash: string, historyCount: number): Promise<void> {
+  async replace(
+    manager: EntityManager,
+    tenantId: string,
+    userId: string,
+    hash: string,
+    historyCount: number,
+  ): Promise<void> {
     await manager.query(
       `INSERT INTO password_history_v2 (tenant_id, user_id, password_hash, created_at)
        SELECT tenant_id, user_id, password_hash, changed_at FROM user_passwords_v2 WHERE tenant_id = $1 AND user_id = $2`,

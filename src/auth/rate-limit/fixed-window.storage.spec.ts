@@ -8,8 +8,14 @@ describe('FixedWindowThrottlerStorage', () => {
   it('blocks the hit after the limit until the end of the fixed window, and says how long', async () => {
     now = 10 * minute + 45_000; // 45 s into a window
     const s = storage();
-    for (let i = 1; i <= 3; i++) expect(await s.increment('k', minute, 3)).toMatchObject({ totalHits: i, isBlocked: false });
-    expect(await s.increment('k', minute, 3)).toEqual({ totalHits: 4, timeToExpire: 15, isBlocked: true, timeToBlockExpire: 15 });
+    for (let i = 1; i <= 3; i++)
+      expect(await s.increment('k', minute, 3)).toMatchObject({ totalHits: i, isBlocked: false });
+    expect(await s.increment('k', minute, 3)).toEqual({
+      totalHits: 4,
+      timeToExpire: 15,
+      isBlocked: true,
+      timeToBlockExpire: 15,
+    });
     now += 14_000;
     expect((await s.increment('k', minute, 3)).isBlocked).toBe(true);
     now += 1_000; // the next minute begins: a fresh count

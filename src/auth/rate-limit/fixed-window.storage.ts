@@ -35,7 +35,12 @@ export class FixedWindowThrottlerStorage implements ThrottlerStorage {
     window.hits += 1;
     const timeToExpire = Math.max(1, Math.ceil((endsAt - now) / 1000));
     const isBlocked = window.hits > limit;
-    return Promise.resolve({ totalHits: window.hits, timeToExpire, isBlocked, timeToBlockExpire: isBlocked ? timeToExpire : 0 });
+    return Promise.resolve({
+      totalHits: window.hits,
+      timeToExpire,
+      isBlocked,
+      timeToBlockExpire: isBlocked ? timeToExpire : 0,
+    });
   }
 
   private sweep(now: number): void {

@@ -9,7 +9,8 @@ export class DeviceDto {
 }
 
 export class LocationDto {
-  @ApiProperty({ type: String, nullable: true, description: 'ISO 3166-1 alpha-2', example: 'DE' }) country: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'ISO 3166-1 alpha-2', example: 'DE' }) country:
+    string | null;
   @ApiProperty({ type: String, nullable: true, example: 'Berlin' }) city: string | null;
   @ApiProperty({ type: Number, nullable: true }) latitude: number | null;
   @ApiProperty({ type: Number, nullable: true }) longitude: number | null;
