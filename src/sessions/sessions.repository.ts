@@ -50,10 +50,6 @@ export class SessionsRepository {
     return { session, userType: row.user_type, userStatus: row.user_status };
   }
 
-  findByIdForUser(tenantId: string, userId: string, sessionId: string): Promise<Session | null> {
-    return this.repo().findOneBy({ tenantId, userId, id: sessionId });
-  }
-
   /**
    * A user's sessions that are still usable (not revoked, not expired, not idle for longer than the
    * timeout), newest first, one page of them.
@@ -78,7 +74,8 @@ export class SessionsRepository {
 
   /**
    * The session a refresh token belongs to, found by the token's family, whatever generation the token
-   * is; `withinGrace` tells whether its last rotation is less than `graceSeconds` old.
+   * is; `withinGrace` tells whether its last rotation is less than `graceSeconds` old. No tenant: the
+   * token's 256 random bits are the proof, and the session names its tenant.
    */
   async findByRefreshFamily(
     familyHash: string,
