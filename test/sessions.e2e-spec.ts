@@ -214,3 +214,27 @@ describe('Sessions', () => {
     });
   });
 });
+
+describe('Sessions: fingerprint behind a trusted proxy', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ TRUST_PROXY: 'true' });
+  });
+  afterAll(() => t.close());
+
+  it('records the client’s address from X-Forwarded-For and its GeoIP location', async () => {
+    const user = await createUser(t);
+    const res = await t.request({
+      method: 'POST',
+      url: '/api/v2/auth/login',
+      body: { username: user.username, password: user.password },
+      headers: { 'x-forwarded-for': '8.8.8.8, 10.0.0.1', 'user-agent': FIREFOX },
+    });
+    expect(res.status).toBe(200);
+    const list = await t.request({ method: 'GET', url: '/api/v2/sessions', token: res.body.accessToken });
+    expect(list.body.items[0]).toMatchObject({
+      ipAddress: '8.8.8.8',
+      location: { country: 'US', latitude: expect.any(Number), longitude: expect.any(Number) },
+    });
+  });
+});

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { GeoIpService } from './geoip';
 import { SessionLiveness } from './session-liveness';
 import { SessionManagementService } from './session-management.service';
 import { SessionsController } from './sessions.controller';
@@ -7,8 +8,8 @@ import { SessionsService } from './sessions.service';
 
 @Global()
 @Module({
-  providers: [SessionsRepository, SessionLiveness, SessionsService, SessionManagementService],
+  providers: [SessionsRepository, SessionLiveness, SessionsService, SessionManagementService, GeoIpService],
   controllers: [SessionsController],
-  exports: [SessionsService, SessionsRepository],
+  exports: [SessionsService, SessionsRepository, GeoIpService],
 })
 export class SessionsModule {}
