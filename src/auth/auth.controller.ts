@@ -1,16 +1,42 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import { AllowRestricted, Authenticated, NoApiKey, Public } from '../common/auth/decorators';
+import { UserDto } from '../users/dto/user.dto';
 import { AuthService } from './auth.service';
+import { AcceptInvitationDto, RegisterDto, TokenDto } from './dto/account.dto';
 import { LoginDto, LoginResponseDto, RefreshDto, TokenPairDto } from './dto/login.dto';
+import { ChangePasswordDto, ForgotPasswordDto, ResetPasswordDto } from './dto/password.dto';
+import { PasswordFlowsService } from './password-flows.service';
+import { RateLimit } from './rate-limit/rate-limit';
+import { RegistrationService } from './registration.service';
+
+const POLICY_REFUSAL = 'The password breaks the tenant’s policy or history; `message` lists every rule it breaks';
+const TOO_LONG = 'Invalid input, or a password over 72 bytes';
 
 @ApiTags('auth')
 @Controller('auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly registration: RegistrationService,
+    private readonly passwords: PasswordFlowsService,
+  ) {}
 
   @Post('login')
   @Public()
+  @RateLimit('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in with username or email and password' })
   @ApiOkResponse({ type: LoginResponseDto })
@@ -21,6 +47,7 @@ export class AuthController {
 
   @Post('refresh')
   @Public()
+  @RateLimit('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Exchange a refresh token for a new pair; the old refresh token is spent' })
   @ApiOkResponse({ type: TokenPairDto })
@@ -38,5 +65,79 @@ export class AuthController {
   @ApiNoContentResponse()
   logout(): Promise<void> {
     return this.auth.logout();
+  }
+
+  @Post('register')
+  @Public()
+  @RateLimit('public')
+  @ApiOperation({ summary: 'Create a customer account, pending until its email is verified' })
+  @ApiCreatedResponse({ type: UserDto })
+  @ApiBadRequestResponse({ description: `${TOO_LONG}; terms and privacy must both be accepted` })
+  @ApiForbiddenResponse({ description: 'Self-registration is not open in this tenant' })
+  @ApiConflictResponse({ description: 'The username or email is taken in this tenant' })
+  @ApiUnprocessableEntityResponse({ description: POLICY_REFUSAL })
+  register(@Body() dto: RegisterDto): Promise<UserDto> {
+    return this.registration.register(dto);
+  }
+
+  @Post('verify-email')
+  @Public()
+  @RateLimit('public')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Verify the email address with the emailed token; a pending account becomes active' })
+  @ApiOkResponse({ type: UserDto })
+  @ApiBadRequestResponse({ description: 'Invalid, expired or used token' })
+  verifyEmail(@Body() dto: TokenDto): Promise<UserDto> {
+    return this.registration.verifyEmail(dto.token);
+  }
+
+  @Post('password/forgot')
+  @Public()
+  @RateLimit('public')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Email a password-reset token; always 202, whether or not the address has an account' })
+  @ApiAcceptedResponse()
+  forgotPassword(@Body() dto: ForgotPasswordDto): void {
+    this.passwords.forgot(dto.email);
+  }
+
+  @Post('password/reset')
+  @Public()
+  @RateLimit('public')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Set a new password with a reset token; every session of the user ends' })
+  @ApiNoContentResponse()
+  @ApiBadRequestResponse({ description: `Invalid, expired or used token; or ${TOO_LONG.toLowerCase()}` })
+  @ApiUnprocessableEntityResponse({ description: POLICY_REFUSAL })
+  resetPassword(@Body() dto: ResetPasswordDto): Promise<void> {
+    return this.passwords.reset(dto);
+  }
+
+  @Post('password/change')
+  @Authenticated()
+  @NoApiKey()
+  @AllowRestricted('password_change')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Change the own password; the other sessions end, the current one continues' })
+  @ApiNoContentResponse()
+  @ApiBadRequestResponse({
+    description: `The current password is wrong (counts towards the lockout); or ${TOO_LONG.toLowerCase()}`,
+  })
+  @ApiUnprocessableEntityResponse({ description: POLICY_REFUSAL })
+  changePassword(@Body() dto: ChangePasswordDto): Promise<void> {
+    return this.passwords.change(dto);
+  }
+
+  @Post('invitations/accept')
+  @Public()
+  @RateLimit('public')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Accept an invitation: create the account with a username and password, and sign in' })
+  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiBadRequestResponse({ description: `Invalid, expired, revoked or used invitation; or ${TOO_LONG.toLowerCase()}` })
+  @ApiConflictResponse({ description: 'The username (or the invited email) is taken in this tenant' })
+  @ApiUnprocessableEntityResponse({ description: POLICY_REFUSAL })
+  acceptInvitation(@Body() dto: AcceptInvitationDto): Promise<LoginResponseDto> {
+    return this.registration.acceptInvitation(dto);
   }
 }

@@ -1,15 +1,32 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
+import { AccountsRepository } from './accounts.repository';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { BackgroundWork } from './background-work';
 import { JwtAuthenticator } from './jwt.authenticator';
 import { JwtStrategy } from './jwt.strategy';
+import { OneTimeTokensRepository } from './one-time-tokens.repository';
+import { PasswordFlowsService } from './password-flows.service';
+import { PasswordsModule } from './passwords/passwords.module';
+import { RateLimitModule } from './rate-limit/rate-limit.module';
+import { RegistrationService } from './registration.service';
 import { TokenService } from './token.service';
 
 @Module({
-  imports: [PassportModule],
-  providers: [AuthService, TokenService, JwtStrategy, JwtAuthenticator],
+  imports: [PassportModule, PasswordsModule, RateLimitModule],
+  providers: [
+    AuthService,
+    TokenService,
+    JwtStrategy,
+    JwtAuthenticator,
+    AccountsRepository,
+    OneTimeTokensRepository,
+    RegistrationService,
+    PasswordFlowsService,
+    BackgroundWork,
+  ],
   controllers: [AuthController],
-  exports: [TokenService],
+  exports: [TokenService, AuthService],
 })
 export class AuthModule {}

@@ -5,17 +5,24 @@ import { AuditService } from '../audit/audit.service';
 import { RequestContext } from '../common/context/request-context';
 import { PasswordHasher } from '../common/crypto/password-hasher';
 import { NotAuthenticated } from '../common/errors/domain-errors';
-import { SessionsService, hashToken, newRefreshToken } from '../sessions/sessions.service';
+import { FieldCipher } from '../common/crypto/field-cipher';
+import { AppConfig } from '../config/app-config';
+import { Session } from '../sessions/entities/session.entity';
+import { SessionsService, hashToken, newRefreshToken, refreshTokenFamily } from '../sessions/sessions.service';
 import { SessionsRepository } from '../sessions/sessions.repository';
 import { TenantPolicyService } from '../tenants/tenant-policy.service';
 import { TenantResolver } from '../tenants/tenant-resolver';
 import { User } from '../users/entities/user.entity';
 import { toUserDto } from '../users/users.mapper';
 import { UsersRepository } from '../users/users.repository';
+import { AccountsRepository } from './accounts.repository';
 import type { LoginDto, LoginResponseDto, TokenPairDto } from './dto/login.dto';
+import { PasswordService } from './passwords/password.service';
 import { TokenService } from './token.service';
 
 const INVALID_CREDENTIALS = 'Invalid username or password';
+const INVALID_REFRESH = 'Invalid or expired refresh token';
+const SESSION_ENDED = 'The session has ended; sign in again';
 
 @Injectable()
 export class AuthService {
@@ -30,6 +37,10 @@ export class AuthService {
     private readonly context: RequestContext,
     private readonly tenants: TenantResolver,
     private readonly policies: TenantPolicyService,
+    private readonly passwords: PasswordService,
+    private readonly cipher: FieldCipher,
+    private readonly config: AppConfig,
+    private readonly accounts: AccountsRepository,
   ) {}
 
   /**
@@ -51,7 +62,9 @@ export class AuthService {
         actorId: null,
         targetId: candidate?.user.id ?? null,
         success: false,
-        metadata: { reason: !candidate ? 'unknown_user' : !candidate.passwordHash ? 'no_password' : 'tenant_suspended' },
+        metadata: {
+          reason: !candidate ? 'unknown_user' : !candidate.passwordHash ? 'no_password' : 'tenant_suspended',
+        },
       });
       throw new NotAuthenticated(INVALID_CREDENTIALS);
     }
@@ -95,7 +108,8 @@ export class AuthService {
       throw new NotAuthenticated(INVALID_CREDENTIALS);
     }
     if (user.status !== 'active') {
-      await this.users.recordLoginFailure(tenantId, user.id, Number.MAX_SAFE_INTEGER, 0);
+      // The right password ends the run of failures, or a pending account would lock itself for good.
+      await this.accounts.clearLockout(this.dataSource.manager, tenantId, user.id);
       await this.audit.record({
         tenantId,
         action: 'auth.login.failure',
@@ -105,13 +119,24 @@ export class AuthService {
         metadata: { reason: `status_${user.status}` },
       });
       throw new NotAuthenticated(
-        user.status === 'pending' ? 'The account is not active yet: verify your email first' : 'The account is not active',
+        user.status === 'pending'
+          ? 'The account is not active yet: verify your email first'
+          : 'The account is not active',
       );
     }
-    return this.startSession(user, policy.sessionTimeoutMinutes);
+    // Every check of the password step has passed; a second factor, when the user has one, goes here.
+    return this.completeLogin(user);
   }
 
-  private async startSession(user: User, idleTimeoutMinutes: number): Promise<LoginResponseDto> {
+  /**
+   * Ends a login whose every factor has been verified: opens the session and issues the tokens. The one
+   * place a login succeeds — the password step above calls it, and a second-factor step calls it after its
+   * own check. An expired (or administratively flagged) password still signs in, but the session only
+   * reaches /auth/password/change until the password is changed.
+   */
+  async completeLogin(user: User): Promise<LoginResponseDto> {
+    const policy = await this.policies.policyFor(user.tenantId);
+    const passwordExpired = await this.passwords.mustChange(user.tenantId, user.id, policy.password);
     const { session, refreshToken } = await this.dataSource.transaction(async (manager) => {
       const opened = await this.sessions.open(manager, {
         tenantId: user.tenantId,
@@ -119,7 +144,8 @@ export class AuthService {
         userType: user.userType,
         ip: this.context.ip,
         userAgent: this.context.userAgent,
-        idleTimeoutMinutes,
+        idleTimeoutMinutes: policy.sessionTimeoutMinutes,
+        restriction: passwordExpired ? 'password_change' : null,
       });
       await this.users.recordLoginSuccess(manager, user.tenantId, user.id, this.context.ip);
       await this.audit.record(
@@ -128,7 +154,9 @@ export class AuthService {
           action: 'auth.login.success',
           actorId: user.id,
           targetId: user.id,
-          metadata: { sessionId: opened.session.id },
+          metadata: passwordExpired
+            ? { sessionId: opened.session.id, passwordExpired }
+            : { sessionId: opened.session.id },
         },
         manager,
       );
@@ -147,47 +175,76 @@ export class AuthService {
       expiresIn: access.expiresIn,
       sessionId: session.id,
       user: toUserDto({ ...user, lastLoginAt: session.createdAt }),
+      ...(passwordExpired ? { passwordExpired: true } : {}),
     };
   }
 
   /**
-   * Rotates a refresh token. Exactly one of any number of concurrent refreshes with the same token wins
-   * (a single conditional UPDATE); a spent token presented again is treated as theft and revokes the
-   * whole session.
+   * Rotates a refresh token. Exactly one of any number of concurrent refreshes with the same token rotates
+   * it (a single conditional UPDATE). Presenting a spent token — of any generation, recognised by the
+   * family secret every token of the session carries — is theft and revokes the whole session, except
+   * within REFRESH_REUSE_GRACE_SECONDS of the rotation, when the immediately previous token gets the very
+   * pair its rotation issued (a client's retry): never a second, different pair.
    */
   async refresh(refreshToken: string): Promise<TokenPairDto> {
-    const oldHash = hashToken(refreshToken);
-    const newToken = newRefreshToken();
-    const session = await this.sessionsRepo.rotate(oldHash, hashToken(newToken));
-    if (!session) {
-      const spent = await this.sessionsRepo.findByPreviousRefreshHash(oldHash);
-      if (spent && !spent.revokedAt) {
-        await this.dataSource.transaction(async (manager) => {
-          await this.sessions.revoke({ tenantId: spent.tenantId, sessionId: spent.id }, 'refresh_token_reuse', manager);
-          await this.audit.record(
-            {
-              tenantId: spent.tenantId,
-              action: 'auth.token.reuse_detected',
-              actorId: null,
-              targetId: spent.userId,
-              success: false,
-              metadata: { sessionId: spent.id },
-            },
-            manager,
-          );
+    const family = refreshTokenFamily(refreshToken);
+    const grace = this.config.refreshReuseGraceSeconds;
+    if (!family) throw new NotAuthenticated(INVALID_REFRESH);
+    let found = await this.sessionsRepo.findByRefreshFamily(hashToken(family), grace);
+    if (!found) throw new NotAuthenticated(INVALID_REFRESH);
+    const presented = hashToken(refreshToken);
+
+    if (found.session.refreshTokenHash === presented) {
+      const { session } = found;
+      if (!(await this.sessions.check(session.id))) throw new NotAuthenticated(SESSION_ENDED);
+      const pair = this.issuePair(session, newRefreshToken(family));
+      const stored = grace > 0 ? this.cipher.encrypt(JSON.stringify(pair)) : null;
+      if (await this.sessionsRepo.rotate(session.id, presented, hashToken(pair.refreshToken), stored)) {
+        await this.audit.record({
+          tenantId: session.tenantId,
+          action: 'auth.token.refreshed',
+          actorId: session.userId,
+          targetId: session.userId,
+          metadata: { sessionId: session.id },
         });
+        return pair;
       }
-      throw new NotAuthenticated('Invalid or expired refresh token');
+      // A concurrent refresh with the same token won: this token is now the previous one.
+      found = await this.sessionsRepo.findByRefreshFamily(hashToken(family), grace);
+      if (!found) throw new NotAuthenticated(INVALID_REFRESH);
     }
-    const live = await this.sessions.check(session.id);
-    if (!live) throw new NotAuthenticated('The session has ended; sign in again');
-    await this.audit.record({
-      tenantId: session.tenantId,
-      action: 'auth.token.refreshed',
-      actorId: session.userId,
-      targetId: session.userId,
-      metadata: { sessionId: session.id },
+
+    const { session, withinGrace } = found;
+    if (session.previousRefreshTokenHash === presented && withinGrace && session.lastIssuedPairEnc) {
+      if (!(await this.sessions.check(session.id))) throw new NotAuthenticated(SESSION_ENDED);
+      await this.audit.record({
+        tenantId: session.tenantId,
+        action: 'auth.token.refresh_retried',
+        actorId: session.userId,
+        targetId: session.userId,
+        metadata: { sessionId: session.id },
+      });
+      return JSON.parse(this.cipher.decrypt(session.lastIssuedPairEnc)) as TokenPairDto;
+    }
+
+    await this.dataSource.transaction(async (manager) => {
+      await this.sessions.revoke({ tenantId: session.tenantId, sessionId: session.id }, 'refresh_token_reuse', manager);
+      await this.audit.record(
+        {
+          tenantId: session.tenantId,
+          action: 'auth.token.reuse_detected',
+          actorId: null,
+          targetId: session.userId,
+          success: false,
+          metadata: { sessionId: session.id },
+        },
+        manager,
+      );
     });
+    throw new NotAuthenticated(INVALID_REFRESH);
+  }
+
+  private issuePair(session: Session, refreshToken: string): TokenPairDto {
     const access = this.tokens.signAccess({
       userId: session.userId,
       tenantId: session.tenantId,
@@ -196,13 +253,12 @@ export class AuthService {
     });
     return {
       accessToken: access.token,
-      refreshToken: newToken,
+      refreshToken,
       tokenType: 'Bearer',
       expiresIn: access.expiresIn,
       sessionId: session.id,
     };
   }
-
   async logout(): Promise<void> {
     const principal = this.context.requirePrincipal();
     if (!principal.sessionId) return;

@@ -41,6 +41,8 @@ export class AppConfig {
   trustProxy: boolean;
   refreshReuseGraceSeconds: number;
   smtpUrl: string | undefined;
+  /** The sender of every email (`SMTP_FROM`). */
+  smtpFrom: string;
   notifyOutboxDir: string;
   rateLimitLoginPerMinute: number;
   rateLimitPublicPerMinute: number;
@@ -232,6 +234,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     trustProxy: bool(env, 'TRUST_PROXY', false),
     refreshReuseGraceSeconds: int(env, 'REFRESH_REUSE_GRACE_SECONDS', 0, 0, 300),
     smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
+    smtpFrom: str(env, 'SMTP_FROM', 'DotMac <no-reply@localhost>'),
     notifyOutboxDir: resolve(str(env, 'NOTIFY_OUTBOX_DIR', join(dataDir, 'outbox'))),
     rateLimitLoginPerMinute: int(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', 30, 0, 1_000_000),
     rateLimitPublicPerMinute: int(env, 'RATE_LIMIT_PUBLIC_PER_MINUTE', 60, 0, 1_000_000),

@@ -1,11 +1,15 @@
 import { Global, Module } from '@nestjs/common';
+import { GeoIpService } from './geoip';
 import { SessionLiveness } from './session-liveness';
+import { SessionManagementService } from './session-management.service';
+import { SessionsController } from './sessions.controller';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
 
 @Global()
 @Module({
-  providers: [SessionsRepository, SessionLiveness, SessionsService],
-  exports: [SessionsService, SessionsRepository],
+  providers: [SessionsRepository, SessionLiveness, SessionsService, SessionManagementService, GeoIpService],
+  controllers: [SessionsController],
+  exports: [SessionsService, SessionsRepository, GeoIpService],
 })
 export class SessionsModule {}

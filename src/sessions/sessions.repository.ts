@@ -26,7 +26,9 @@ export class SessionsRepository {
 
   /** The session with its user's type and status, for rebuilding the liveness cache. */
   async findWithUser(sessionId: string): Promise<SessionWithUser | undefined> {
-    const rows = await this.dataSource.query<(Record<string, unknown> & { user_type: UserType; user_status: string })[]>(
+    const rows = await this.dataSource.query<
+      (Record<string, unknown> & { user_type: UserType; user_status: string })[]
+    >(
       `SELECT s.id, s.tenant_id, s.user_id, s.restriction, s.created_at, s.last_active_at, s.expires_at, s.revoked_at,
               u.user_type, u.status AS user_status
          FROM user_sessions_v2 s JOIN users_v2 u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
@@ -48,47 +50,72 @@ export class SessionsRepository {
     return { session, userType: row.user_type, userStatus: row.user_status };
   }
 
-  findByIdForUser(tenantId: string, userId: string, sessionId: string): Promise<Session | null> {
-    return this.repo().findOneBy({ tenantId, userId, id: sessionId });
-  }
-
-  listActive(tenantId: string, userId: string): Promise<Session[]> {
-    return this.repo()
+  /**
+   * A user's sessions that are still usable (not revoked, not expired, not idle for longer than the
+   * timeout), newest first, one page of them.
+   */
+  async listActive(
+    tenantId: string,
+    userId: string,
+    page: { offset: number; limit: number; idleTimeoutMinutes: number },
+  ): Promise<{ items: Session[]; total: number }> {
+    const [items, total] = await this.repo()
       .createQueryBuilder('s')
       .where('s.tenant_id = :tenantId AND s.user_id = :userId', { tenantId, userId })
       .andWhere('s.revoked_at IS NULL AND s.expires_at > now()')
+      .andWhere('s.last_active_at > now() - make_interval(mins => :idle)', { idle: page.idleTimeoutMinutes })
       .orderBy('s.created_at', 'DESC')
-      .getMany();
+      .addOrderBy('s.id', 'DESC')
+      .skip(page.offset)
+      .take(page.limit)
+      .getManyAndCount();
+    return { items, total };
+  }
+
+  /**
+   * The session a refresh token belongs to, found by the token's family, whatever generation the token
+   * is; `withinGrace` tells whether its last rotation is less than `graceSeconds` old. No tenant: the
+   * token's 256 random bits are the proof, and the session names its tenant.
+   */
+  async findByRefreshFamily(
+    familyHash: string,
+    graceSeconds: number,
+  ): Promise<{ session: Session; withinGrace: boolean } | undefined> {
+    const row = await this.repo()
+      .createQueryBuilder('s')
+      .addSelect('(s.rotated_at > now() - make_interval(secs => :grace))', 'within_grace')
+      .addSelect('(s.revoked_at IS NULL AND s.expires_at > now())', 'usable')
+      .where('s.refresh_family_hash = :familyHash', { familyHash, grace: graceSeconds })
+      .getRawAndEntities<{ within_grace: boolean | null; usable: boolean }>();
+    const session = row.entities[0];
+    const raw = row.raw[0];
+    if (!session || !raw?.usable) return undefined;
+    return { session, withinGrace: raw.within_grace === true };
   }
 
   /**
    * Spends a refresh token: only one caller can move a given token to "previous", however many race.
+   * The pair issued in exchange is stored with it (encrypted) when a retry grace period is configured.
    */
-  async rotate(oldHash: string, newHash: string): Promise<Session | undefined> {
-    const rows = await updateReturning<Record<string, unknown>>(
+  async rotate(sessionId: string, oldHash: string, newHash: string, issuedPairEnc: string | null): Promise<boolean> {
+    const rows = await updateReturning<{ id: string }>(
       this.dataSource.manager,
       `UPDATE user_sessions_v2
-          SET previous_refresh_token_hash = refresh_token_hash, refresh_token_hash = $2,
+          SET previous_refresh_token_hash = refresh_token_hash, refresh_token_hash = $3, last_issued_pair_enc = $4,
               rotated_at = now(), rotation_counter = rotation_counter + 1, last_active_at = now()
-        WHERE refresh_token_hash = $1 AND revoked_at IS NULL AND expires_at > now()
-        RETURNING id, tenant_id, user_id, expires_at, last_active_at, restriction`,
-      [oldHash, newHash],
+        WHERE id = $1 AND refresh_token_hash = $2 AND revoked_at IS NULL AND expires_at > now()
+        RETURNING id`,
+      [sessionId, oldHash, newHash, issuedPairEnc],
     );
-    const row = rows[0];
-    if (!row) return undefined;
-    return this.repo().create({
-      id: row.id as string,
-      tenantId: row.tenant_id as string,
-      userId: row.user_id as string,
-      expiresAt: row.expires_at as Date,
-      lastActiveAt: row.last_active_at as Date,
-      restriction: row.restriction as Session['restriction'],
-    });
+    return rows.length === 1;
   }
 
-  /** The session whose previous (already spent) refresh token this is. */
-  findByPreviousRefreshHash(hash: string): Promise<Session | null> {
-    return this.repo().findOneBy({ previousRefreshTokenHash: hash });
+  /** Lifts a session's restriction (the password was changed, MFA was set up). */
+  async clearRestriction(tenantId: string, sessionId: string, restriction: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE user_sessions_v2 SET restriction = NULL WHERE tenant_id = $1 AND id = $2 AND restriction = $3`,
+      [tenantId, sessionId, restriction],
+    );
   }
 
   /** Revokes the given sessions (or all of a user's, optionally but one); returns the ids it revoked. */
@@ -104,16 +131,16 @@ export class SessionsRepository {
     if (where.exceptSessionId) conditions.push(`id <> $${params.push(where.exceptSessionId)}`);
     const rows = await updateReturning<{ id: string }>(
       manager ?? this.dataSource.manager,
-      `UPDATE user_sessions_v2 SET revoked_at = now(), revoked_reason = $2 WHERE ${conditions.join(' AND ')} RETURNING id`,
+      `UPDATE user_sessions_v2 SET revoked_at = now(), revoked_reason = $2, last_issued_pair_enc = NULL WHERE ${conditions.join(' AND ')} RETURNING id`,
       params,
     );
     return rows.map((r) => r.id);
   }
 
   async touch(sessionId: string, at: Date): Promise<void> {
-    await this.dataSource.query(`UPDATE user_sessions_v2 SET last_active_at = $2 WHERE id = $1 AND last_active_at < $2`, [
-      sessionId,
-      at,
-    ]);
+    await this.dataSource.query(
+      `UPDATE user_sessions_v2 SET last_active_at = $2 WHERE id = $1 AND last_active_at < $2`,
+      [sessionId, at],
+    );
   }
 }

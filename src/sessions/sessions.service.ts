@@ -6,17 +6,29 @@ import type { UserType } from '../common/user-types';
 import { AppConfig } from '../config/app-config';
 import { TenantPolicyService } from '../tenants/tenant-policy.service';
 import { deviceId, parseDevice } from './device';
+import { GeoIpService } from './geoip';
 import { GeoLocation, Session } from './entities/session.entity';
 import { LiveSession, SessionLiveness } from './session-liveness';
 import { SessionsRepository } from './sessions.repository';
 
-/** Refresh tokens are 256 random bits; a fast hash is enough to store them (nothing to brute-force). */
+/** Tokens are 256 random bits; a fast hash is enough to store them (nothing to brute-force). */
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-export function newRefreshToken(): string {
-  return `rt_${randomBytes(32).toString('base64url')}`;
+/** A secret shared by every refresh token of one session: any spent token of the session is recognised. */
+export function newRefreshFamily(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/** `rt_<family>.<secret>`: the family names the session, the secret is this generation's. */
+export function newRefreshToken(family: string): string {
+  return `rt_${family}.${randomBytes(32).toString('base64url')}`;
+}
+
+/** The family a refresh token names, or undefined when it is not one of ours. */
+export function refreshTokenFamily(token: string): string | undefined {
+  return /^rt_([A-Za-z0-9_-]{22})\.[A-Za-z0-9_-]{43}$/.exec(token)?.[1];
 }
 
 /** lastActiveAt is written back to the database at most this often per session. */
@@ -42,21 +54,27 @@ export class SessionsService {
     private readonly liveness: SessionLiveness,
     private readonly config: AppConfig,
     private readonly policies: TenantPolicyService,
+    private readonly geoip: GeoIpService,
   ) {}
 
-  /** Opens a session at login; the refresh token is returned once and only its hash is kept. */
+  /**
+   * Opens a session at login with its fingerprint (ip, device parsed from the user agent, device id, GeoIP
+   * location unless the caller already has it); the refresh token is returned once and only its hash is kept.
+   */
   async open(manager: EntityManager, o: OpenSession): Promise<{ session: Session; refreshToken: string }> {
-    const refreshToken = newRefreshToken();
+    const family = newRefreshFamily();
+    const refreshToken = newRefreshToken(family);
     const now = new Date();
     const session = await this.sessions.insert(manager, {
       tenantId: o.tenantId,
       userId: o.userId,
       refreshTokenHash: hashToken(refreshToken),
+      refreshFamilyHash: hashToken(family),
       ipAddress: o.ip ?? null,
       userAgent: o.userAgent?.slice(0, 512) ?? null,
       device: parseDevice(o.userAgent),
       deviceId: deviceId(o.userAgent),
-      location: o.location ?? null,
+      location: o.location !== undefined ? o.location : await this.geoip.locate(o.ip),
       restriction: o.restriction ?? null,
       createdAt: now,
       lastActiveAt: now,
@@ -123,7 +141,16 @@ export class SessionsService {
     return ids;
   }
 
-  listActive(tenantId: string, userId: string): Promise<Session[]> {
-    return this.sessions.listActive(tenantId, userId);
+  /**
+   * Lifts the session's restriction in the database and at once in the liveness cache. Call it after the
+   * change that justifies it has committed, so the cache never runs ahead of the database.
+   */
+  async liftRestriction(
+    where: { tenantId: string; sessionId: string },
+    restriction: SessionRestriction,
+  ): Promise<void> {
+    await this.sessions.clearRestriction(where.tenantId, where.sessionId, restriction);
+    const live = this.liveness.get(where.sessionId);
+    if (live?.restriction === restriction) live.restriction = null;
   }
 }

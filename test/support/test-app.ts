@@ -37,7 +37,10 @@ export interface TestResponse {
   text: string;
 }
 
-/** The whole application on its own fresh database, with fast bcrypt and a silent log. */
+/**
+ * The whole application on its own fresh database, with fast bcrypt, a silent log and no rate limits
+ * (a test of rate limiting sets RATE_LIMIT_* itself).
+ */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'dm-test-data-'));
@@ -48,6 +51,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     LOG_LEVEL: 'silent',
     BCRYPT_ROUNDS: '4',
     BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    RATE_LIMIT_LOGIN_PER_MINUTE: '0',
+    RATE_LIMIT_PUBLIC_PER_MINUTE: '0',
     ...env,
   });
   const app = await createApp(config);

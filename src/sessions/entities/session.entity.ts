@@ -31,6 +31,14 @@ export class Session {
   @Column('text', { nullable: true })
   previousRefreshTokenHash: string | null;
 
+  /** sha256 of the secret every refresh token of this session carries (see newRefreshToken). */
+  @Column('text', { nullable: true })
+  refreshFamilyHash: string | null;
+
+  /** The last token pair issued, encrypted (FieldCipher); kept only while REFRESH_REUSE_GRACE_SECONDS > 0. */
+  @Column('text', { nullable: true })
+  lastIssuedPairEnc: string | null;
+
   @Column('timestamptz', { nullable: true })
   rotatedAt: Date | null;
 
