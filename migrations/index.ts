@@ -1,4 +1,5 @@
 import { InitialSchema1764374400000 } from './1764374400000-InitialSchema';
+import { UsersLastLoginDescIndex1764374600000 } from './1764374600000-UsersLastLoginDescIndex';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
-export const migrations = [InitialSchema1764374400000];
+export const migrations = [InitialSchema1764374400000, UsersLastLoginDescIndex1764374600000];
