@@ -20,6 +20,8 @@ import {
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
+export const CHANGED_MEANWHILE = 'The account was changed or deleted meanwhile; read it again and retry';
+
 const SELF_WORDING: Record<LifecycleAction, string> = {
   activate: 'activate',
   deactivate: 'deactivate',
@@ -67,36 +69,44 @@ export class UserLifecycleService {
   }
 
   /**
-   * Applies a planned change inside the caller's transaction: a compare-and-set on the status (a
-   * concurrent change makes it fail rather than be overwritten), the revocations, the audit entry.
+   * Applies a planned change to users of one tenant inside the caller's transaction: a compare-and-set on
+   * the status (a concurrent change makes a user drop out rather than be overwritten), the revocations, one
+   * audit entry per user. The status and the API keys change in one statement for all the users; returns
+   * the ids that changed.
    */
-  async apply(
+  async applyMany(
     manager: EntityManager,
-    user: User,
+    tenantId: string,
+    users: readonly User[],
     action: LifecycleAction,
     reason: string | null,
     metadata: Record<string, unknown> = {},
-  ): Promise<void> {
+  ): Promise<Set<string>> {
     const { from, to } = TRANSITIONS[action];
-    if (!(await this.users.setStatus(manager, user.tenantId, user.id, from, to, reason))) {
-      throw new Conflict('The account was changed or deleted meanwhile; read it again and retry');
+    const previous = await this.users.setStatus(manager, tenantId, users.map((u) => u.id), from, to, reason);
+    const why = `user_${to}`;
+    const revoking = REVOKING_ACTIONS.has(action);
+    const keys = revoking ? await this.users.revokeApiKeys(manager, tenantId, [...previous.keys()], why) : new Map<string, number>();
+    for (const [userId, was] of previous) {
+      const sessions = revoking ? await this.sessions.revoke({ tenantId, userId }, why, manager) : [];
+      await this.audit.record(
+        {
+          tenantId,
+          action: LIFECYCLE_AUDIT_ACTIONS[action],
+          targetId: userId,
+          metadata: {
+            ...metadata,
+            from: was,
+            to,
+            ...(reason ? { reason } : {}),
+            sessionsRevoked: sessions.length,
+            apiKeysRevoked: keys.get(userId) ?? 0,
+          },
+        },
+        manager,
+      );
     }
-    let sessionsRevoked = 0;
-    let apiKeysRevoked = 0;
-    if (REVOKING_ACTIONS.has(action)) {
-      const why = `user_${to}`;
-      sessionsRevoked = (await this.sessions.revoke({ tenantId: user.tenantId, userId: user.id }, why, manager)).length;
-      apiKeysRevoked = await this.users.revokeApiKeys(manager, user.tenantId, user.id, why);
-    }
-    await this.audit.record(
-      {
-        tenantId: user.tenantId,
-        action: LIFECYCLE_AUDIT_ACTIONS[action],
-        targetId: user.id,
-        metadata: { ...metadata, from: user.status, to, ...(reason ? { reason } : {}), sessionsRevoked, apiKeysRevoked },
-      },
-      manager,
-    );
+    return new Set(previous.keys());
   }
 
   private async changeOne(tenantId: string, id: string, action: LifecycleAction, reason: string | null): Promise<void> {
@@ -104,6 +114,7 @@ export class UserLifecycleService {
     const user = await this.users.findById(tenantId, id);
     if (!user) throw new NotFound('User');
     if (this.plan(principal, user, action).kind === 'unchanged') return;
-    await this.dataSource.transaction((manager) => this.apply(manager, user, action, reason));
+    const changed = await this.dataSource.transaction((manager) => this.applyMany(manager, tenantId, [user], action, reason));
+    if (!changed.has(id)) throw new Conflict(CHANGED_MEANWHILE);
   }
 }

@@ -119,27 +119,30 @@ export class UsersRepository {
   }
 
   /**
-   * Moves the account to `to` if it is still in one of `from` (a compare-and-set: a concurrent change
-   * makes this return false instead of overwriting it). Deleting also sets deleted_at, which frees the
-   * username and email.
+   * Moves the accounts to `to` where they are still in one of `from` (a compare-and-set: an account changed
+   * concurrently is left alone and missing from the answer). Deleting also sets deleted_at, which frees
+   * the username and email. Returns each changed account's previous status.
    */
   async setStatus(
     manager: EntityManager,
     tenantId: string,
-    id: string,
+    ids: string[],
     from: readonly UserStatus[],
     to: UserStatus,
     reason: string | null,
-  ): Promise<boolean> {
-    const rows = await updateReturning<{ id: string }>(
+  ): Promise<Map<string, UserStatus>> {
+    const rows = await updateReturning<{ id: string; previous: UserStatus }>(
       manager,
-      `UPDATE users_v2 SET status = $4, status_reason = $5, updated_at = now(),
-              deleted_at = CASE WHEN $4 = 'deleted' THEN now() ELSE deleted_at END
-        WHERE tenant_id = $1 AND id = $2 AND status = ANY($3::text[]) AND deleted_at IS NULL
-        RETURNING id`,
-      [tenantId, id, from, to, reason],
+      `UPDATE users_v2 u SET status = $4, status_reason = $5, updated_at = now(),
+              deleted_at = CASE WHEN $4 = 'deleted' THEN now() ELSE u.deleted_at END
+         FROM (SELECT id, status FROM users_v2
+                WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND status = ANY($3::text[]) AND deleted_at IS NULL
+                FOR UPDATE) previous
+        WHERE u.tenant_id = $1 AND u.id = previous.id
+        RETURNING u.id, previous.status AS previous`,
+      [tenantId, ids, from, to, reason],
     );
-    return rows.length === 1;
+    return new Map(rows.map((r) => [r.id, r.previous]));
   }
 
   async insertPassword(manager: EntityManager, tenantId: string, userId: string, hash: string, mustChange: boolean): Promise<void> {
@@ -169,15 +172,17 @@ export class UsersRepository {
     return rows.length === 1;
   }
 
-  /** Revokes every live API key of the user; returns how many. */
-  async revokeApiKeys(manager: EntityManager, tenantId: string, userId: string, reason: string): Promise<number> {
-    const rows = await updateReturning<{ id: string }>(
-      manager,
-      `UPDATE user_api_keys_v2 SET revoked_at = now(), revoked_reason = $3
-        WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING id`,
-      [tenantId, userId, reason],
+  /** Revokes every live API key of the users; returns how many each lost. */
+  async revokeApiKeys(manager: EntityManager, tenantId: string, userIds: string[], reason: string): Promise<Map<string, number>> {
+    if (userIds.length === 0) return new Map();
+    const rows = await manager.query<{ user_id: string; revoked: number }[]>(
+      `WITH revoked AS (
+         UPDATE user_api_keys_v2 SET revoked_at = now(), revoked_reason = $3
+          WHERE tenant_id = $1 AND user_id = ANY($2::uuid[]) AND revoked_at IS NULL RETURNING user_id)
+       SELECT user_id, count(*)::int AS revoked FROM revoked GROUP BY user_id`,
+      [tenantId, userIds, reason],
     );
-    return rows.length;
+    return new Map(rows.map((r) => [r.user_id, r.revoked]));
   }
 
   /** The account a login names, by username or email (case-insensitive), with its password hash. */
@@ -209,7 +214,7 @@ export class UsersRepository {
           failed_login_attempts = CASE WHEN locked_until <= now() THEN 1 ELSE failed_login_attempts + 1 END,
           locked_until = CASE WHEN locked_until <= now() THEN NULL ELSE locked_until END
         WHERE tenant_id = $1 AND id = $2
-          AND (locked_until <= now() OR (locked_until IS NULL AND failed_login_attempts < $3))
+          AND (locked_until <= now() OR (locked_until IS NULL AND failed_login_attempts < $3::bigint))
         RETURNING id`,
       [tenantId, userId, maxAttempts],
     );
@@ -226,7 +231,7 @@ export class UsersRepository {
     const rows = await updateReturning<{ locked: boolean }>(
       this.dataSource.manager,
       `UPDATE users_v2 SET locked_until = now() + make_interval(mins => $4)
-        WHERE tenant_id = $1 AND id = $2 AND failed_login_attempts >= $3 AND locked_until IS NULL
+        WHERE tenant_id = $1 AND id = $2 AND failed_login_attempts >= $3::bigint AND locked_until IS NULL
         RETURNING true AS locked`,
       [tenantId, userId, maxAttempts, lockoutMinutes],
     );

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../../audit/audit.service';
 import type { Permission } from '../../common/auth/permissions';
 import { RequestContext, type Principal } from '../../common/context/request-context';
@@ -10,7 +10,7 @@ import { SessionsService } from '../../sessions/sessions.service';
 import type { User } from '../entities/user.entity';
 import { assertMayManage, assertNotSelf } from '../user-access';
 import type { LifecycleAction } from '../user-lifecycle';
-import { UserLifecycleService } from '../user-lifecycle.service';
+import { CHANGED_MEANWHILE, UserLifecycleService } from '../user-lifecycle.service';
 import type { RoleRef } from '../user-roles.repository';
 import { UserRolesService } from '../user-roles.service';
 import { UsersRepository } from '../users.repository';
@@ -37,11 +37,9 @@ const LIFECYCLE: Partial<Record<BulkOperation, LifecycleAction>> = {
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-/**
- * Transactions in flight at once. Each user's change is its own short transaction; a few run side by side
- * so that commits overlap, without taking more than a few connections of the pool.
- */
-const CONCURRENCY = 4;
+/** Users per transaction (see applyBatch). */
+const BATCH_SIZE = 100;
+
 
 interface Job {
   principal: Principal;
@@ -52,7 +50,7 @@ interface Job {
   hasPassword: ReadonlySet<string>;
 }
 
-/** POST /users/bulk-operation: each user's change in its own transaction; one failure stops no other. */
+/** POST /users/bulk-operation: each user's change atomic on its own; one failure stops no other. */
 @Injectable()
 export class BulkOperationsService {
   private readonly logger = new Logger('BulkOperations');
@@ -112,14 +110,24 @@ export class BulkOperationsService {
     if (job.operation === 'force_password_reset') {
       job.hasPassword = await this.users.withPassword(job.tenantId, [...found.keys()]);
     }
-    const outcomes = await mapLimited(dto.userIds, CONCURRENCY, (id) => this.one(job, id, found.get(id)));
+    const errors = new Map<string, string>();
+    const toChange: User[] = [];
+    for (const id of dto.userIds) {
+      const user = found.get(id);
+      const refusal = user ? this.refusal(job, user) : 'User not found';
+      if (refusal !== undefined) errors.set(id, refusal);
+      else if (!job.dryRun && this.needsChange(job, user!)) toChange.push(user!);
+    }
+    for (let i = 0; i < toChange.length; i += BATCH_SIZE) {
+      await this.applyBatch(job, toChange.slice(i, i + BATCH_SIZE), errors);
+    }
 
     const result: BulkResultDto = { succeeded: [], failed: [], dryRun: job.dryRun };
-    dto.userIds.forEach((id, i) => {
-      const error = outcomes[i];
+    for (const id of dto.userIds) {
+      const error = errors.get(id);
       if (error === undefined) result.succeeded.push(id);
       else result.failed.push({ id, error });
-    });
+    }
     if (!job.dryRun) {
       await this.audit.record({
         tenantId: job.tenantId,
@@ -136,86 +144,115 @@ export class BulkOperationsService {
     return result;
   }
 
-  /** One user: undefined when it succeeded (or would), else the reason it did not. */
-  private async one(job: Job, id: string, user: User | undefined): Promise<string | undefined> {
-    if (!user) return 'User not found';
+  /** Why the operation cannot be applied to this user (checked without writing), or undefined when it can. */
+  private refusal(job: Job, user: User): string | undefined {
     try {
       const action = LIFECYCLE[job.operation];
       if (action) {
-        if (this.lifecycle.plan(job.principal, user, action).kind === 'unchanged' || job.dryRun) return undefined;
-        await this.dataSource.transaction((m) => this.lifecycle.apply(m, user, action, null, { bulk: true }));
+        this.lifecycle.plan(job.principal, user, action);
         return undefined;
       }
       assertMayManage(job.principal, user);
       if (job.operation === 'force_password_reset') {
-        assertNotSelf(job.principal, id, 'force a password reset on');
-        if (!job.hasPassword.has(id)) throw new BusinessRuleViolation('The account has no password to reset');
-        if (!job.dryRun) await this.forcePasswordReset(user);
-        return undefined;
+        assertNotSelf(job.principal, user.id, 'force a password reset on');
+        if (!job.hasPassword.has(user.id)) return 'The account has no password to reset';
       }
-      if (!job.dryRun) await this.changeRole(job, user);
       return undefined;
     } catch (err) {
       if (err instanceof DomainError) return err.message;
-      this.logger.error({ err, userId: id, operation: job.operation }, 'bulk operation failed for one user');
-      return 'Internal error';
+      throw err;
     }
   }
 
-  private async forcePasswordReset(user: User): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      if (!(await this.users.requirePasswordChange(manager, user.tenantId, user.id))) {
-        throw new BusinessRuleViolation('The account has no password to reset');
-      }
-      const revoked = await this.sessions.revoke({ tenantId: user.tenantId, userId: user.id }, 'password_reset_forced', manager);
-      await this.audit.record(
-        {
-          tenantId: user.tenantId,
-          action: 'user.password_reset_forced',
-          targetId: user.id,
-          metadata: { bulk: true, sessionsRevoked: revoked.length },
-        },
-        manager,
-      );
-    });
+  /** False when the user is already where the operation leads (a retry, a repeated bulk run). */
+  private needsChange(job: Job, user: User): boolean {
+    const action = LIFECYCLE[job.operation];
+    return !action || this.lifecycle.plan(job.principal, user, action).kind === 'change';
   }
 
-  private async changeRole(job: Job, user: User): Promise<void> {
+  /**
+   * Applies the operation to up to BATCH_SIZE users in one transaction: one commit (and one hold of the
+   * tenant's audit-chain lock) for the batch instead of one per user. If anything in the batch fails, the
+   * whole batch rolls back and each of its users is applied again in a transaction of its own, so that a
+   * user's change stays atomic and one failure stops no other.
+   */
+  private async applyBatch(job: Job, batch: User[], errors: Map<string, string>): Promise<void> {
+    try {
+      const failures = await this.dataSource.transaction((manager) => this.applyTo(manager, job, batch));
+      for (const [id, error] of failures) errors.set(id, error);
+    } catch {
+      for (const user of batch) {
+        try {
+          const failures = await this.dataSource.transaction((manager) => this.applyTo(manager, job, [user]));
+          for (const [id, error] of failures) errors.set(id, error);
+        } catch (err) {
+          errors.set(user.id, this.describe(err, user.id));
+        }
+      }
+    }
+  }
+
+  /** Writes the operation for these users; returns the users it left unchanged, and why. */
+  private async applyTo(manager: EntityManager, job: Job, users: User[]): Promise<Map<string, string>> {
+    const failures = new Map<string, string>();
+    const action = LIFECYCLE[job.operation];
+    if (action) {
+      const changed = await this.lifecycle.applyMany(manager, job.tenantId, users, action, null, { bulk: true });
+      for (const u of users) if (!changed.has(u.id)) failures.set(u.id, CHANGED_MEANWHILE);
+      return failures;
+    }
+    for (const user of users) {
+      if (job.operation === 'force_password_reset') {
+        if (!(await this.forcePasswordReset(manager, user))) failures.set(user.id, 'The account has no password to reset');
+      } else {
+        await this.changeRole(manager, job, user);
+      }
+    }
+    return failures;
+  }
+
+  private describe(err: unknown, userId: string): string {
+    if (err instanceof DomainError) return err.message;
+    this.logger.error({ err, userId }, 'bulk operation failed for one user');
+    return 'Internal error; nothing was changed for this user';
+  }
+
+  /** False (and nothing written) when the account has no password. */
+  private async forcePasswordReset(manager: EntityManager, user: User): Promise<boolean> {
+    if (!(await this.users.requirePasswordChange(manager, user.tenantId, user.id))) return false;
+    const revoked = await this.sessions.revoke({ tenantId: user.tenantId, userId: user.id }, 'password_reset_forced', manager);
+    await this.audit.record(
+      {
+        tenantId: user.tenantId,
+        action: 'user.password_reset_forced',
+        targetId: user.id,
+        metadata: { bulk: true, sessionsRevoked: revoked.length },
+      },
+      manager,
+    );
+    return true;
+  }
+
+  private async changeRole(manager: EntityManager, job: Job, user: User): Promise<void> {
     const role = job.role!;
-    await this.dataSource.transaction(async (manager) => {
-      const assign = job.operation === 'assign_role';
-      const changed = assign
-        ? await this.roles.grant(manager, user.tenantId, user.id, [role], job.principal.userId)
-        : await this.roles.revoke(manager, user.tenantId, user.id, [role]);
-      if (changed.length === 0) return;
-      await this.audit.record(
-        {
-          tenantId: user.tenantId,
-          action: assign ? 'user.role_assigned' : 'user.role_removed',
-          targetId: user.id,
-          metadata: { role: role.name, roleId: role.id, bulk: true },
-        },
-        manager,
-      );
-    });
+    const assign = job.operation === 'assign_role';
+    const changed = assign
+      ? await this.roles.grant(manager, user.tenantId, user.id, [role], job.principal.userId)
+      : await this.roles.revoke(manager, user.tenantId, user.id, [role]);
+    if (changed.length === 0) return;
+    await this.audit.record(
+      {
+        tenantId: user.tenantId,
+        action: assign ? 'user.role_assigned' : 'user.role_removed',
+        targetId: user.id,
+        metadata: { role: role.name, roleId: role.id, bulk: true },
+      },
+      manager,
+    );
   }
 }
 
 function hashRequest(dto: BulkOperationDto): string {
   const canonical = JSON.stringify([dto.operation, dto.userIds, dto.role ?? null, dto.dryRun ?? false]);
   return createHash('sha256').update(canonical).digest('hex');
-}
-
-/** Runs `fn` over the items with at most `limit` at a time; the results keep the items' order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
