@@ -14,9 +14,12 @@ describe('Users: invitations', () => {
   });
   afterAll(() => t.close());
 
-  const invite = (body: object, token = admin) => t.request({ method: 'POST', url: '/api/v2/users/invitations', body, token });
-  const list = (token = admin, query = '') => t.request({ method: 'GET', url: `/api/v2/users/invitations${query}`, token });
-  const revoke = (id: string, token = admin) => t.request({ method: 'DELETE', url: `/api/v2/users/invitations/${id}`, token });
+  const invite = (body: object, token = admin) =>
+    t.request({ method: 'POST', url: '/api/v2/users/invitations', body, token });
+  const list = (token = admin, query = '') =>
+    t.request({ method: 'GET', url: `/api/v2/users/invitations${query}`, token });
+  const revoke = (id: string, token = admin) =>
+    t.request({ method: 'DELETE', url: `/api/v2/users/invitations/${id}`, token });
 
   /** The invitation messages of the file outbox for an address. */
   function outbox(to: string): { to: string; kind: string; token: string; text: string }[] {
@@ -52,9 +55,10 @@ describe('Users: invitations', () => {
     const [row] = await t.db.query(`SELECT token_hash FROM invitations WHERE id = $1`, [res.body.id]);
     expect(row.token_hash).toBe(createHash('sha256').update(message.token).digest('hex'));
     expect(JSON.stringify(await list())).not.toContain(message.token);
-    const [audit] = await t.db.query(`SELECT metadata FROM audit_log WHERE action = 'invitation.created' AND target_id = $1`, [
-      res.body.id,
-    ]);
+    const [audit] = await t.db.query(
+      `SELECT metadata FROM audit_log WHERE action = 'invitation.created' AND target_id = $1`,
+      [res.body.id],
+    );
     expect(audit.metadata).toMatchObject({ userType: 'technician', roles: ['Field Crew'] });
     expect(JSON.stringify(audit.metadata)).not.toContain('example.com');
   });
@@ -70,9 +74,10 @@ describe('Users: invitations', () => {
     const after = await list();
     expect(after.body.items.map((i: { id: string }) => i.id)).not.toContain(created.body.id);
     expect((await revoke(created.body.id)).status).toBe(409);
-    const [audit] = await t.db.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'invitation.revoked' AND target_id = $1`, [
-      created.body.id,
-    ]);
+    const [audit] = await t.db.query(
+      `SELECT count(*)::int AS n FROM audit_log WHERE action = 'invitation.revoked' AND target_id = $1`,
+      [created.body.id],
+    );
     expect(audit.n).toBe(1);
   });
 
@@ -90,7 +95,9 @@ describe('Users: invitations', () => {
     const first = await invite({ email: 'twice@example.com', userType: 'customer' });
     const second = await invite({ email: 'twice@example.com', userType: 'support' });
     expect(second.status).toBe(201);
-    const pending = (await list(admin, '?pageSize=100')).body.items.filter((i: { email: string }) => i.email === 'twice@example.com');
+    const pending = (await list(admin, '?pageSize=100')).body.items.filter(
+      (i: { email: string }) => i.email === 'twice@example.com',
+    );
     expect(pending.map((i: { id: string }) => i.id)).toEqual([second.body.id]);
     const [old] = await t.db.query(`SELECT revoked_at FROM invitations WHERE id = $1`, [first.body.id]);
     expect(old.revoked_at).toBeInstanceOf(Date);

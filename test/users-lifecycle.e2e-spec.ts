@@ -23,15 +23,19 @@ describe('Users: lifecycle and bulk operations', () => {
     t.request({ method: 'POST', url: '/api/v2/users/bulk-operation', body, token, headers });
   const addApiKey = async (user: { id: string; tenantId: string }) => {
     const hash = `hash-${randomUUID()}`;
-    await t.db.query(`INSERT INTO user_api_keys_v2 (tenant_id, user_id, name, prefix, key_hash) VALUES ($1, $2, 'k', 'p', $3)`, [
-      user.tenantId,
-      user.id,
-      hash,
-    ]);
-    return async () => (await t.db.query(`SELECT revoked_at FROM user_api_keys_v2 WHERE key_hash = $1`, [hash]))[0].revoked_at;
+    await t.db.query(
+      `INSERT INTO user_api_keys_v2 (tenant_id, user_id, name, prefix, key_hash) VALUES ($1, $2, 'k', 'p', $3)`,
+      [user.tenantId, user.id, hash],
+    );
+    return async () =>
+      (await t.db.query(`SELECT revoked_at FROM user_api_keys_v2 WHERE key_hash = $1`, [hash]))[0].revoked_at;
   };
   const auditCount = async (action?: string) =>
-    (await t.db.query(`SELECT count(*)::int AS n FROM audit_log WHERE $1::text IS NULL OR action = $1`, [action ?? null]))[0].n;
+    (
+      await t.db.query(`SELECT count(*)::int AS n FROM audit_log WHERE $1::text IS NULL OR action = $1`, [
+        action ?? null,
+      ])
+    )[0].n;
 
   /** Inserts `n` active users in one statement, each with a password row and a live session. */
   async function manyUsers(n: number, prefix: string): Promise<string[]> {
@@ -61,14 +65,28 @@ describe('Users: lifecycle and bulk operations', () => {
 
       const res = await status(user.id, 'suspend', { reason: 'Chargeback fraud' });
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ id: user.id, status: 'suspended', isActive: false, statusReason: 'Chargeback fraud' });
-      expect((await t.request({ method: 'GET', url: '/api/v2/users/me', token: session.accessToken })).status).toBe(401);
+      expect(res.body).toMatchObject({
+        id: user.id,
+        status: 'suspended',
+        isActive: false,
+        statusReason: 'Chargeback fraud',
+      });
+      expect((await t.request({ method: 'GET', url: '/api/v2/users/me', token: session.accessToken })).status).toBe(
+        401,
+      );
       expect(await keyRevokedAt()).toBeInstanceOf(Date);
-      const [audit] = await t.db.query(`SELECT actor_id, metadata FROM audit_log WHERE action = 'user.suspended' AND target_id = $1`, [
-        user.id,
-      ]);
+      const [audit] = await t.db.query(
+        `SELECT actor_id, metadata FROM audit_log WHERE action = 'user.suspended' AND target_id = $1`,
+        [user.id],
+      );
       expect(audit.actor_id).toBe(adminId);
-      expect(audit.metadata).toMatchObject({ from: 'active', to: 'suspended', reason: 'Chargeback fraud', sessionsRevoked: 1, apiKeysRevoked: 1 });
+      expect(audit.metadata).toMatchObject({
+        from: 'active',
+        to: 'suspended',
+        reason: 'Chargeback fraud',
+        sessionsRevoked: 1,
+        apiKeysRevoked: 1,
+      });
       await expect(login(t, user.username, user.password)).rejects.toThrow(/401/);
     });
 
@@ -88,9 +106,14 @@ describe('Users: lifecycle and bulk operations', () => {
       const res = await t.request({ method: 'POST', url: `/api/v2/users/${user.id}/deactivate`, token: admin });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ status: 'inactive', statusReason: null });
-      expect((await t.request({ method: 'GET', url: '/api/v2/users/me', token: session.accessToken })).status).toBe(401);
+      expect((await t.request({ method: 'GET', url: '/api/v2/users/me', token: session.accessToken })).status).toBe(
+        401,
+      );
       expect(await keyRevokedAt()).toBeInstanceOf(Date);
-      const [audit] = await t.db.query(`SELECT metadata FROM audit_log WHERE action = 'user.deactivated' AND target_id = $1`, [user.id]);
+      const [audit] = await t.db.query(
+        `SELECT metadata FROM audit_log WHERE action = 'user.deactivated' AND target_id = $1`,
+        [user.id],
+      );
       expect(audit.metadata).toMatchObject({ from: 'active', to: 'inactive' });
     });
 
@@ -264,10 +287,16 @@ describe('Users: lifecycle and bulk operations', () => {
       const pending = await createUser(t, { status: 'pending' });
       await t.db.query(`DELETE FROM user_passwords_v2 WHERE user_id = $1`, [pending.id]);
       const res = await bulk({ operation: 'force_password_reset', userIds: [user.id, pending.id] });
-      expect(res.body).toEqual({ succeeded: [user.id], failed: [{ id: pending.id, error: expect.stringMatching(/no password/) }], dryRun: false });
+      expect(res.body).toEqual({
+        succeeded: [user.id],
+        failed: [{ id: pending.id, error: expect.stringMatching(/no password/) }],
+        dryRun: false,
+      });
       const [row] = await t.db.query(`SELECT must_change FROM user_passwords_v2 WHERE user_id = $1`, [user.id]);
       expect(row.must_change).toBe(true);
-      expect((await t.request({ method: 'GET', url: '/api/v2/users/me', token: session.accessToken })).status).toBe(401);
+      expect((await t.request({ method: 'GET', url: '/api/v2/users/me', token: session.accessToken })).status).toBe(
+        401,
+      );
       expect(await auditCount('user.password_reset_forced')).toBe(1);
     });
 
@@ -275,7 +304,13 @@ describe('Users: lifecycle and bulk operations', () => {
       ['an unknown operation', { operation: 'explode', userIds: [randomUUID()] }],
       ['no ids', { operation: 'suspend', userIds: [] }],
       ['1001 ids', { operation: 'suspend', userIds: Array.from({ length: 1001 }, () => randomUUID()) }],
-      ['a repeated id', { operation: 'suspend', userIds: ['3f1c3a52-0000-4000-8000-000000000000', '3f1c3a52-0000-4000-8000-000000000000'] }],
+      [
+        'a repeated id',
+        {
+          operation: 'suspend',
+          userIds: ['3f1c3a52-0000-4000-8000-000000000000', '3f1c3a52-0000-4000-8000-000000000000'],
+        },
+      ],
       ['a malformed id', { operation: 'suspend', userIds: ['not-a-uuid'] }],
       ['assign_role without role', { operation: 'assign_role', userIds: [randomUUID()] }],
       ['an unknown role', { operation: 'assign_role', userIds: [randomUUID()], role: 'nope' }],
@@ -301,9 +336,18 @@ describe('Users: lifecycle and bulk operations', () => {
       // A reseller (users:status, not users:delete) given users:bulk by a custom role.
       const reseller = await createUser(t, { userType: 'reseller' });
       await t.db.query(`INSERT INTO permissions (name) VALUES ('users:bulk') ON CONFLICT DO NOTHING`);
-      const [role] = await t.db.query(`INSERT INTO roles (tenant_id, name) VALUES ($1, 'bulker') RETURNING id`, [defaultTenant]);
-      await t.db.query(`INSERT INTO role_permissions (tenant_id, role_id, permission) VALUES ($1, $2, 'users:bulk')`, [defaultTenant, role.id]);
-      await t.db.query(`INSERT INTO user_roles (tenant_id, user_id, role_id) VALUES ($1, $2, $3)`, [defaultTenant, reseller.id, role.id]);
+      const [role] = await t.db.query(`INSERT INTO roles (tenant_id, name) VALUES ($1, 'bulker') RETURNING id`, [
+        defaultTenant,
+      ]);
+      await t.db.query(`INSERT INTO role_permissions (tenant_id, role_id, permission) VALUES ($1, $2, 'users:bulk')`, [
+        defaultTenant,
+        role.id,
+      ]);
+      await t.db.query(`INSERT INTO user_roles (tenant_id, user_id, role_id) VALUES ($1, $2, $3)`, [
+        defaultTenant,
+        reseller.id,
+        role.id,
+      ]);
       const token = (await login(t, reseller.username, reseller.password)).accessToken;
       expect((await bulk({ operation: 'delete', userIds: ids }, {}, token)).status).toBe(403);
       const suspended = await bulk({ operation: 'suspend', userIds: ids }, {}, token);

@@ -23,13 +23,24 @@ describe('Users: POST /users/search', () => {
       const [row] = await t.db.query(
         `INSERT INTO users_v2 (tenant_id, username, email, first_name, last_name, user_type, status, created_at, last_login_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-        [tenant, u.username, u.email, u.first, u.last, u.userType ?? 'customer', u.status ?? 'active', u.created, u.lastLogin ?? null],
+        [
+          tenant,
+          u.username,
+          u.email,
+          u.first,
+          u.last,
+          u.userType ?? 'customer',
+          u.status ?? 'active',
+          u.created,
+          u.lastLogin ?? null,
+        ],
       );
       if (tenant === defaultTenant) ids.set(u.username, row.id);
     }
   }
 
-  const search = (body: object, token = admin) => t.request({ method: 'POST', url: '/api/v2/users/search', body, token });
+  const search = (body: object, token = admin) =>
+    t.request({ method: 'POST', url: '/api/v2/users/search', body, token });
   const names = (res: { body: { items: { username: string }[] } }) => res.body.items.map((i) => i.username);
 
   beforeAll(async () => {
@@ -37,14 +48,58 @@ describe('Users: POST /users/search', () => {
     admin = (await login(t, 'admin', ADMIN_PASSWORD)).accessToken;
     defaultTenant = await tenantId(t);
     await seed(defaultTenant, [
-      { username: 'jgarcia', email: 'jose.garcia@corp.test', first: 'José', last: 'García', userType: 'technician', created: '2024-01-01T10:00:00Z', lastLogin: '2024-06-01T00:00:00Z' },
-      { username: 'zoe.a', email: 'zoe@corp.test', first: 'Zoë', last: 'Ångström', created: '2024-01-02T10:00:00Z', lastLogin: '2024-05-01T00:00:00Z' },
+      {
+        username: 'jgarcia',
+        email: 'jose.garcia@corp.test',
+        first: 'José',
+        last: 'García',
+        userType: 'technician',
+        created: '2024-01-01T10:00:00Z',
+        lastLogin: '2024-06-01T00:00:00Z',
+      },
+      {
+        username: 'zoe.a',
+        email: 'zoe@corp.test',
+        first: 'Zoë',
+        last: 'Ångström',
+        created: '2024-01-02T10:00:00Z',
+        lastLogin: '2024-05-01T00:00:00Z',
+      },
       { username: 'a_b', email: 'ab@corp.test', first: 'Anna', last: 'Berg', created: '2024-01-03T10:00:00Z' },
       { username: 'axb', email: 'axb@corp.test', first: 'Axel', last: 'Berg', created: '2024-01-03T10:00:00Z' },
-      { username: 'percent', email: 'pct@corp.test', first: 'Pat', last: '100%', created: '2024-01-04T10:00:00Z', lastLogin: '2024-05-01T00:00:00Z' },
-      { username: 'sus1', email: 'sus1@corp.test', first: 'Sam', last: 'Suspended', status: 'suspended', created: '2024-01-05T10:00:00Z' },
-      { username: 'pend1', email: 'pend1@corp.test', first: 'Pia', last: 'Pending', status: 'pending', userType: 'support', created: '2024-01-06T10:00:00Z' },
-      { username: 'gone1', email: 'gone1@corp.test', first: 'Gus', last: 'Gone', status: 'deleted', created: '2024-01-07T10:00:00Z' },
+      {
+        username: 'percent',
+        email: 'pct@corp.test',
+        first: 'Pat',
+        last: '100%',
+        created: '2024-01-04T10:00:00Z',
+        lastLogin: '2024-05-01T00:00:00Z',
+      },
+      {
+        username: 'sus1',
+        email: 'sus1@corp.test',
+        first: 'Sam',
+        last: 'Suspended',
+        status: 'suspended',
+        created: '2024-01-05T10:00:00Z',
+      },
+      {
+        username: 'pend1',
+        email: 'pend1@corp.test',
+        first: 'Pia',
+        last: 'Pending',
+        status: 'pending',
+        userType: 'support',
+        created: '2024-01-06T10:00:00Z',
+      },
+      {
+        username: 'gone1',
+        email: 'gone1@corp.test',
+        first: 'Gus',
+        last: 'Gone',
+        status: 'deleted',
+        created: '2024-01-07T10:00:00Z',
+      },
     ]);
     await t.db.query(`UPDATE users_v2 SET deleted_at = now() WHERE username = 'gone1'`);
     // Thirty more with ties on created_at and on last_login_at, so that paging must break ties by id.
@@ -61,10 +116,22 @@ describe('Users: POST /users/search', () => {
     );
     await createTenant(t, 'rival');
     await seed(await tenantId(t, 'rival'), [
-      { username: 'jgarcia', email: 'jose.garcia@corp.test', first: 'José', last: 'García', created: '2024-01-01T10:00:00Z' },
+      {
+        username: 'jgarcia',
+        email: 'jose.garcia@corp.test',
+        first: 'José',
+        last: 'García',
+        created: '2024-01-01T10:00:00Z',
+      },
     ]);
-    const [role] = await t.db.query(`INSERT INTO roles (tenant_id, name) VALUES ($1, 'Dispatcher') RETURNING id`, [defaultTenant]);
-    await t.db.query(`INSERT INTO user_roles (tenant_id, user_id, role_id) VALUES ($1, $2, $3)`, [defaultTenant, ids.get('zoe.a'), role.id]);
+    const [role] = await t.db.query(`INSERT INTO roles (tenant_id, name) VALUES ($1, 'Dispatcher') RETURNING id`, [
+      defaultTenant,
+    ]);
+    await t.db.query(`INSERT INTO user_roles (tenant_id, user_id, role_id) VALUES ($1, $2, $3)`, [
+      defaultTenant,
+      ids.get('zoe.a'),
+      role.id,
+    ]);
   });
   afterAll(() => t.close());
 
@@ -98,7 +165,9 @@ describe('Users: POST /users/search', () => {
       const { accessToken } = await login(t, rivalAdmin.username, rivalAdmin.password, 'rival');
       const theirs = await search({ pageSize: 100 }, accessToken);
       expect(names(theirs).sort()).toEqual(['jgarcia', rivalAdmin.username].sort());
-      expect(theirs.body.items.find((i: { username: string }) => i.username === 'jgarcia').id).not.toBe(ids.get('jgarcia'));
+      expect(theirs.body.items.find((i: { username: string }) => i.username === 'jgarcia').id).not.toBe(
+        ids.get('jgarcia'),
+      );
     });
 
     it('lists summaries with roles and nothing secret', async () => {
@@ -180,22 +249,25 @@ describe('Users: POST /users/search', () => {
     const orders = ['createdAt', 'username', 'email', 'lastName', 'lastLoginAt'].flatMap((sortBy) =>
       ['asc', 'desc'].map((sortOrder) => [sortBy, sortOrder] as const),
     );
-    it.each(orders)('walking the cursor by %s %s visits every user once, in the order of the offset pages', async (sortBy, sortOrder) => {
-      const reference = names(await search({ sortBy, sortOrder, pageSize: 100 }));
-      const walked: string[] = [];
-      let res = await search({ sortBy, sortOrder, pageSize: 7 });
-      let page = 1;
-      for (;;) {
-        expect(res.status).toBe(200);
-        expect(res.body.page).toBe(page);
-        walked.push(...names(res));
-        if (!res.body.nextCursor) break;
-        res = await search({ sortBy, sortOrder, pageSize: 7, cursor: res.body.nextCursor });
-        page += 1;
-      }
-      expect(walked).toEqual(reference);
-      expect(page).toBe(Math.ceil(reference.length / 7));
-    });
+    it.each(orders)(
+      'walking the cursor by %s %s visits every user once, in the order of the offset pages',
+      async (sortBy, sortOrder) => {
+        const reference = names(await search({ sortBy, sortOrder, pageSize: 100 }));
+        const walked: string[] = [];
+        let res = await search({ sortBy, sortOrder, pageSize: 7 });
+        let page = 1;
+        for (;;) {
+          expect(res.status).toBe(200);
+          expect(res.body.page).toBe(page);
+          walked.push(...names(res));
+          if (!res.body.nextCursor) break;
+          res = await search({ sortBy, sortOrder, pageSize: 7, cursor: res.body.nextCursor });
+          page += 1;
+        }
+        expect(walked).toEqual(reference);
+        expect(page).toBe(Math.ceil(reference.length / 7));
+      },
+    );
 
     it('puts users who never signed in last, in both directions', async () => {
       for (const sortOrder of ['asc', 'desc']) {

@@ -31,7 +31,15 @@ describe('Users: accounts, profile, validation, tenancy', () => {
         username: 'admin',
         roles: [],
         statusReason: null,
-        profile: { displayName: null, avatarUrl: null, bio: null, jobTitle: null, department: null, timezone: null, locale: null },
+        profile: {
+          displayName: null,
+          avatarUrl: null,
+          bio: null,
+          jobTitle: null,
+          department: null,
+          timezone: null,
+          locale: null,
+        },
         contactInfo: { phone: null, mobilePhone: null, country: null, dateOfBirth: null },
         preferences: { language: null, theme: null, notifications: { email: true, sms: false }, settings: {} },
       });
@@ -47,9 +55,26 @@ describe('Users: accounts, profile, validation, tenancy', () => {
         token: accessToken,
         body: {
           firstName: 'Zoë',
-          profile: { displayName: 'Zoë B.', timezone: 'Europe/Berlin', locale: 'de-DE', avatarUrl: 'https://cdn.example.com/a.png', bio: 'Hi' },
-          contactInfo: { phone: '+4930123456', mobilePhone: '+4915112345678', city: 'Berlin', country: 'de', dateOfBirth: '1990-04-30' },
-          preferences: { language: 'de', theme: 'dark', notifications: { sms: true }, settings: { dashboard: { widgets: ['a', 'b'] } } },
+          profile: {
+            displayName: 'Zoë B.',
+            timezone: 'Europe/Berlin',
+            locale: 'de-DE',
+            avatarUrl: 'https://cdn.example.com/a.png',
+            bio: 'Hi',
+          },
+          contactInfo: {
+            phone: '+4930123456',
+            mobilePhone: '+4915112345678',
+            city: 'Berlin',
+            country: 'de',
+            dateOfBirth: '1990-04-30',
+          },
+          preferences: {
+            language: 'de',
+            theme: 'dark',
+            notifications: { sms: true },
+            settings: { dashboard: { widgets: ['a', 'b'] } },
+          },
         },
       });
       expect(first.status).toBe(200);
@@ -57,8 +82,19 @@ describe('Users: accounts, profile, validation, tenancy', () => {
         firstName: 'Zoë',
         lastName: 'User',
         profile: { displayName: 'Zoë B.', timezone: 'Europe/Berlin', locale: 'de-DE', bio: 'Hi' },
-        contactInfo: { phone: '+4930123456', mobilePhone: '+4915112345678', city: 'Berlin', country: 'DE', dateOfBirth: '1990-04-30' },
-        preferences: { language: 'de', theme: 'dark', notifications: { email: true, sms: true }, settings: { dashboard: { widgets: ['a', 'b'] } } },
+        contactInfo: {
+          phone: '+4930123456',
+          mobilePhone: '+4915112345678',
+          city: 'Berlin',
+          country: 'DE',
+          dateOfBirth: '1990-04-30',
+        },
+        preferences: {
+          language: 'de',
+          theme: 'dark',
+          notifications: { email: true, sms: true },
+          settings: { dashboard: { widgets: ['a', 'b'] } },
+        },
       });
 
       const second = await t.request({
@@ -97,7 +133,12 @@ describe('Users: accounts, profile, validation, tenancy', () => {
     it('writes user.updated with the names of the changed fields, not their values', async () => {
       const user = await createUser(t);
       const { accessToken } = await login(t, user.username, user.password);
-      await t.request({ method: 'PUT', url: '/api/v2/users/me', token: accessToken, body: { contactInfo: { phone: '+14155550111' } } });
+      await t.request({
+        method: 'PUT',
+        url: '/api/v2/users/me',
+        token: accessToken,
+        body: { contactInfo: { phone: '+14155550111' } },
+      });
       const [entry] = await t.db.query(
         `SELECT actor_id, metadata FROM audit_log WHERE action = 'user.updated' AND target_id = $1`,
         [user.id],
@@ -106,12 +147,21 @@ describe('Users: accounts, profile, validation, tenancy', () => {
       expect(entry.metadata).toEqual({ fields: ['contactInfo.phone'], self: true });
     });
 
-    it.each(['userType', 'status', 'roles', 'tenantId', 'emailVerified'])('refuses a change of the own %s with 400 naming it', async (field) => {
-      const value = { userType: 'super_admin', status: 'active', roles: ['x'], tenantId: defaultTenant, emailVerified: true }[field];
-      const res = await t.request({ method: 'PUT', url: '/api/v2/users/me', token: admin, body: { [field]: value } });
-      expect(res.status).toBe(400);
-      expect(JSON.stringify(res.body.message)).toContain(field);
-    });
+    it.each(['userType', 'status', 'roles', 'tenantId', 'emailVerified'])(
+      'refuses a change of the own %s with 400 naming it',
+      async (field) => {
+        const value = {
+          userType: 'super_admin',
+          status: 'active',
+          roles: ['x'],
+          tenantId: defaultTenant,
+          emailVerified: true,
+        }[field];
+        const res = await t.request({ method: 'PUT', url: '/api/v2/users/me', token: admin, body: { [field]: value } });
+        expect(res.status).toBe(400);
+        expect(JSON.stringify(res.body.message)).toContain(field);
+      },
+    );
 
     it.each([
       [{ passwordHash: '$2b$04$abc' }, 'passwordHash'],
@@ -149,7 +199,12 @@ describe('Users: accounts, profile, validation, tenancy', () => {
       expect(big.status).toBe(400);
       expect(JSON.stringify(big.body.message)).toContain('settings');
       const blob = 'x'.repeat(16 * 1024 - 20);
-      const res = await t.request({ method: 'PUT', url: '/api/v2/users/me', token: admin, body: { preferences: { settings: { blob } } } });
+      const res = await t.request({
+        method: 'PUT',
+        url: '/api/v2/users/me',
+        token: admin,
+        body: { preferences: { settings: { blob } } },
+      });
       expect(res.status).toBe(200);
     });
   });
@@ -182,9 +237,10 @@ describe('Users: accounts, profile, validation, tenancy', () => {
       });
       expectNoSecrets(res.body);
       await login(t, 'jane.doe', 'Correct-Horse-9!');
-      const [audit] = await t.db.query(`SELECT actor_id, metadata FROM audit_log WHERE action = 'user.created' AND target_id = $1`, [
-        res.body.id,
-      ]);
+      const [audit] = await t.db.query(
+        `SELECT actor_id, metadata FROM audit_log WHERE action = 'user.created' AND target_id = $1`,
+        [res.body.id],
+      );
       expect(audit.metadata).toMatchObject({ userType: 'technician', status: 'active' });
       expect(JSON.stringify(audit.metadata)).not.toMatch(/jane|example/i);
     });
@@ -199,10 +255,20 @@ describe('Users: accounts, profile, validation, tenancy', () => {
 
     it('grants roles by name, and refuses an unknown role with 400', async () => {
       await t.db.query(`INSERT INTO roles (tenant_id, name) VALUES ($1, 'Helpdesk'), ($1, 'auditor')`, [defaultTenant]);
-      const ok = await create({ username: 'roley', email: 'roley@example.com', userType: 'support', roles: ['helpdesk', 'AUDITOR'] });
+      const ok = await create({
+        username: 'roley',
+        email: 'roley@example.com',
+        userType: 'support',
+        roles: ['helpdesk', 'AUDITOR'],
+      });
       expect(ok.status).toBe(201);
       expect(ok.body.roles).toEqual(['auditor', 'Helpdesk']);
-      const bad = await create({ username: 'roley2', email: 'roley2@example.com', userType: 'support', roles: ['helpdesk', 'wizard'] });
+      const bad = await create({
+        username: 'roley2',
+        email: 'roley2@example.com',
+        userType: 'support',
+        roles: ['helpdesk', 'wizard'],
+      });
       expect(bad.status).toBe(400);
       expect(bad.body.message).toContain('wizard');
       const none = await t.db.query(`SELECT 1 FROM users_v2 WHERE username = 'roley2'`);
@@ -239,7 +305,10 @@ describe('Users: accounts, profile, validation, tenancy', () => {
       [{ username: 'okname', email: 'a@example.com', userType: 'customer', password: 'é'.repeat(37) }, 'password'],
       [{ username: 'okname', email: 'a@example.com', userType: 'customer', passwordHash: '$2b$04$x' }, 'passwordHash'],
       [{ username: 'okname', email: 'a@example.com', userType: 'customer', status: 'active' }, 'status'],
-      [{ username: 'okname', email: 'a@example.com', userType: 'customer', temporaryPassword: true }, 'temporaryPassword'],
+      [
+        { username: 'okname', email: 'a@example.com', userType: 'customer', temporaryPassword: true },
+        'temporaryPassword',
+      ],
       [{ email: 'a@example.com', userType: 'customer' }, 'username'],
     ])('refuses %j with 400 naming %s', async (body, field) => {
       const res = await create(body);
@@ -248,7 +317,12 @@ describe('Users: accounts, profile, validation, tenancy', () => {
     });
 
     it('refuses a password shorter than the policy with 422', async () => {
-      const res = await create({ username: 'shorty', email: 'shorty@example.com', userType: 'customer', password: 'Ab1!' });
+      const res = await create({
+        username: 'shorty',
+        email: 'shorty@example.com',
+        userType: 'customer',
+        password: 'Ab1!',
+      });
       expect(res.status).toBe(422);
     });
 
@@ -276,7 +350,10 @@ describe('Users: accounts, profile, validation, tenancy', () => {
     it('does not let anyone create an account more powerful than their own (403)', async () => {
       const tenantAdmin = await createUser(t, { userType: 'tenant_admin' });
       const { accessToken } = await login(t, tenantAdmin.username, tenantAdmin.password);
-      const res = await create({ username: 'wannabe', email: 'wannabe@example.com', userType: 'super_admin' }, accessToken);
+      const res = await create(
+        { username: 'wannabe', email: 'wannabe@example.com', userType: 'super_admin' },
+        accessToken,
+      );
       expect(res.status).toBe(403);
       const ok = await create({ username: 'helper1', email: 'helper1@example.com', userType: 'support' }, accessToken);
       expect(ok.status).toBe(201);
@@ -286,7 +363,10 @@ describe('Users: accounts, profile, validation, tenancy', () => {
       await createTenant(t, 'shop', { allowedUserTypes: ['tenant_admin', 'customer'] });
       const shopAdmin = await createUser(t, { tenant: 'shop', userType: 'tenant_admin' });
       const { accessToken } = await login(t, shopAdmin.username, shopAdmin.password, 'shop');
-      const res = await create({ username: 'techie', email: 'techie@example.com', userType: 'technician' }, accessToken);
+      const res = await create(
+        { username: 'techie', email: 'techie@example.com', userType: 'technician' },
+        accessToken,
+      );
       expect(res.status).toBe(422);
     });
   });
@@ -298,11 +378,19 @@ describe('Users: accounts, profile, validation, tenancy', () => {
       await createTenant(t, 'globex');
       const globexAdmin = await createUser(t, { tenant: 'globex', userType: 'tenant_admin' });
       const globexUser = await createUser(t, { tenant: 'globex' });
-      other = { token: (await login(t, globexAdmin.username, globexAdmin.password, 'globex')).accessToken, userId: globexUser.id };
+      other = {
+        token: (await login(t, globexAdmin.username, globexAdmin.password, 'globex')).accessToken,
+        userId: globexUser.id,
+      };
     });
 
     it('reads an account of the tenant in full', async () => {
-      const created = await create({ username: 'reader1', email: 'reader1@example.com', userType: 'customer', contactInfo: { city: 'Oslo' } });
+      const created = await create({
+        username: 'reader1',
+        email: 'reader1@example.com',
+        userType: 'customer',
+        contactInfo: { city: 'Oslo' },
+      });
       const res = await t.request({ method: 'GET', url: `/api/v2/users/${created.body.id}`, token: admin });
       expect(res.status).toBe(200);
       expect(res.body).toEqual(created.body);
@@ -327,13 +415,19 @@ describe('Users: accounts, profile, validation, tenancy', () => {
       expect(row).toEqual({ first_name: 'Test', status: 'active' });
       // And the other way round: globex's admin cannot see default's admin.
       const me = await t.request({ method: 'GET', url: '/api/v2/users/me', token: admin });
-      expect((await t.request({ method: 'GET', url: `/api/v2/users/${me.body.id}`, token: other.token })).status).toBe(404);
+      expect((await t.request({ method: 'GET', url: `/api/v2/users/${me.body.id}`, token: other.token })).status).toBe(
+        404,
+      );
     });
 
     it('answers 400 for a malformed id and 404 for an unknown one', async () => {
       expect((await t.request({ method: 'GET', url: '/api/v2/users/not-a-uuid', token: admin })).status).toBe(400);
       expect((await t.request({ method: 'GET', url: "/api/v2/users/1'%20OR%201=1", token: admin })).status).toBe(400);
-      const unknown = await t.request({ method: 'GET', url: '/api/v2/users/3f1c3a52-0000-4000-8000-000000000000', token: admin });
+      const unknown = await t.request({
+        method: 'GET',
+        url: '/api/v2/users/3f1c3a52-0000-4000-8000-000000000000',
+        token: admin,
+      });
       expect(unknown.status).toBe(404);
     });
 
@@ -354,28 +448,57 @@ describe('Users: accounts, profile, validation, tenancy', () => {
         profile: { jobTitle: 'Engineer' },
       });
       expect(Date.parse(res.body.updatedAt)).toBeGreaterThan(Date.parse(created.body.updatedAt));
-      const [audit] = await t.db.query(`SELECT metadata FROM audit_log WHERE action = 'user.updated' AND target_id = $1`, [created.body.id]);
+      const [audit] = await t.db.query(
+        `SELECT metadata FROM audit_log WHERE action = 'user.updated' AND target_id = $1`,
+        [created.body.id],
+      );
       expect(audit.metadata.fields.sort()).toEqual(['email', 'emailVerified', 'lastName', 'profile.jobTitle']);
     });
 
     it('answers 409 when the new username or email is taken', async () => {
       const a = await create({ username: 'takena', email: 'takena@example.com', userType: 'customer' });
       await create({ username: 'takenb', email: 'takenb@example.com', userType: 'customer' });
-      const byName = await t.request({ method: 'PUT', url: `/api/v2/users/${a.body.id}`, token: admin, body: { username: 'TakenB' } });
+      const byName = await t.request({
+        method: 'PUT',
+        url: `/api/v2/users/${a.body.id}`,
+        token: admin,
+        body: { username: 'TakenB' },
+      });
       expect(byName.status).toBe(409);
-      const byEmail = await t.request({ method: 'PUT', url: `/api/v2/users/${a.body.id}`, token: admin, body: { email: 'takenb@example.com' } });
+      const byEmail = await t.request({
+        method: 'PUT',
+        url: `/api/v2/users/${a.body.id}`,
+        token: admin,
+        body: { email: 'takenb@example.com' },
+      });
       expect(byEmail.status).toBe(409);
     });
 
     it('refuses status, roles, tenantId and passwords in PUT, and the own userType', async () => {
       const a = await create({ username: 'puttest', email: 'puttest@example.com', userType: 'customer' });
-      for (const [field, value] of Object.entries({ status: 'active', roles: [], tenantId: defaultTenant, password: 'x', passwordHash: 'x' })) {
-        const res = await t.request({ method: 'PUT', url: `/api/v2/users/${a.body.id}`, token: admin, body: { [field]: value } });
+      for (const [field, value] of Object.entries({
+        status: 'active',
+        roles: [],
+        tenantId: defaultTenant,
+        password: 'x',
+        passwordHash: 'x',
+      })) {
+        const res = await t.request({
+          method: 'PUT',
+          url: `/api/v2/users/${a.body.id}`,
+          token: admin,
+          body: { [field]: value },
+        });
         expect([field, res.status]).toEqual([field, 400]);
         expect(JSON.stringify(res.body.message)).toContain(field);
       }
       const me = await t.request({ method: 'GET', url: '/api/v2/users/me', token: admin });
-      const own = await t.request({ method: 'PUT', url: `/api/v2/users/${me.body.id}`, token: admin, body: { userType: 'customer' } });
+      const own = await t.request({
+        method: 'PUT',
+        url: `/api/v2/users/${me.body.id}`,
+        token: admin,
+        body: { userType: 'customer' },
+      });
       expect(own.status).toBe(400);
       expect(own.body.message).toContain('userType');
     });
@@ -383,10 +506,17 @@ describe('Users: accounts, profile, validation, tenancy', () => {
     it('changing the user type ends the user’s sessions so that the new permissions apply at once', async () => {
       const tech = await createUser(t, { userType: 'technician' });
       const session = await login(t, tech.username, tech.password);
-      const res = await t.request({ method: 'PUT', url: `/api/v2/users/${tech.id}`, token: admin, body: { userType: 'customer' } });
+      const res = await t.request({
+        method: 'PUT',
+        url: `/api/v2/users/${tech.id}`,
+        token: admin,
+        body: { userType: 'customer' },
+      });
       expect(res.status).toBe(200);
       expect(res.body.userType).toBe('customer');
-      expect((await t.request({ method: 'GET', url: '/api/v2/users/me', token: session.accessToken })).status).toBe(401);
+      expect((await t.request({ method: 'GET', url: '/api/v2/users/me', token: session.accessToken })).status).toBe(
+        401,
+      );
     });
 
     it('soft-deletes: 204, then 404, sessions and keys revoked, username and email free again', async () => {
@@ -400,34 +530,52 @@ describe('Users: accounts, profile, validation, tenancy', () => {
       expect(del.status).toBe(204);
       expect((await t.request({ method: 'GET', url: `/api/v2/users/${victim.id}`, token: admin })).status).toBe(404);
       expect((await t.request({ method: 'DELETE', url: `/api/v2/users/${victim.id}`, token: admin })).status).toBe(404);
-      expect((await t.request({ method: 'GET', url: '/api/v2/users/me', token: session.accessToken })).status).toBe(401);
+      expect((await t.request({ method: 'GET', url: '/api/v2/users/me', token: session.accessToken })).status).toBe(
+        401,
+      );
       const [row] = await t.db.query(`SELECT status, deleted_at FROM users_v2 WHERE id = $1`, [victim.id]);
       expect(row.status).toBe('deleted');
       expect(row.deleted_at).toBeInstanceOf(Date);
-      const [key] = await t.db.query(`SELECT revoked_at, revoked_reason FROM user_api_keys_v2 WHERE key_hash = 'h-delete'`);
+      const [key] = await t.db.query(
+        `SELECT revoked_at, revoked_reason FROM user_api_keys_v2 WHERE key_hash = 'h-delete'`,
+      );
       expect(key.revoked_at).toBeInstanceOf(Date);
       const again = await create({ username: victim.username, email: victim.email, userType: 'customer' });
       expect(again.status).toBe(201);
-      const [audit] = await t.db.query(`SELECT metadata FROM audit_log WHERE action = 'user.deleted' AND target_id = $1`, [victim.id]);
+      const [audit] = await t.db.query(
+        `SELECT metadata FROM audit_log WHERE action = 'user.deleted' AND target_id = $1`,
+        [victim.id],
+      );
       expect(audit.metadata).toMatchObject({ from: 'active', to: 'deleted', sessionsRevoked: 1, apiKeysRevoked: 1 });
     });
 
     it('refuses deleting the own account through the admin route (422) and needs users:delete', async () => {
       const me = await t.request({ method: 'GET', url: '/api/v2/users/me', token: admin });
-      expect((await t.request({ method: 'DELETE', url: `/api/v2/users/${me.body.id}`, token: admin })).status).toBe(422);
+      expect((await t.request({ method: 'DELETE', url: `/api/v2/users/${me.body.id}`, token: admin })).status).toBe(
+        422,
+      );
       const support = await createUser(t, { userType: 'support' });
       const { accessToken } = await login(t, support.username, support.password);
       const target = await createUser(t);
-      expect((await t.request({ method: 'DELETE', url: `/api/v2/users/${target.id}`, token: accessToken })).status).toBe(403);
+      expect(
+        (await t.request({ method: 'DELETE', url: `/api/v2/users/${target.id}`, token: accessToken })).status,
+      ).toBe(403);
     });
 
     it('does not let a tenant admin change or delete a super admin (403)', async () => {
       const tenantAdmin = await createUser(t, { userType: 'tenant_admin' });
       const { accessToken } = await login(t, tenantAdmin.username, tenantAdmin.password);
       const me = await t.request({ method: 'GET', url: '/api/v2/users/me', token: admin });
-      const put = await t.request({ method: 'PUT', url: `/api/v2/users/${me.body.id}`, token: accessToken, body: { firstName: 'X' } });
+      const put = await t.request({
+        method: 'PUT',
+        url: `/api/v2/users/${me.body.id}`,
+        token: accessToken,
+        body: { firstName: 'X' },
+      });
       expect(put.status).toBe(403);
-      expect((await t.request({ method: 'DELETE', url: `/api/v2/users/${me.body.id}`, token: accessToken })).status).toBe(403);
+      expect(
+        (await t.request({ method: 'DELETE', url: `/api/v2/users/${me.body.id}`, token: accessToken })).status,
+      ).toBe(403);
     });
   });
 });

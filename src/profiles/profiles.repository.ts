@@ -19,7 +19,11 @@ export type ColumnChanges = Record<string, string | boolean | null | Record<stri
 export class ProfilesRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async load(tenantId: string, userId: string, manager: EntityManager = this.dataSource.manager): Promise<ProfileParts> {
+  async load(
+    tenantId: string,
+    userId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<ProfileParts> {
     const [profile, contactInfo, preferences] = await Promise.all([
       manager.getRepository(UserProfile).findOneBy({ tenantId, userId }),
       manager.getRepository(UserContactInfo).findOneBy({ tenantId, userId }),

@@ -83,10 +83,19 @@ export class UserLifecycleService {
     metadata: Record<string, unknown> = {},
   ): Promise<Set<string>> {
     const { from, to } = TRANSITIONS[action];
-    const previous = await this.users.setStatus(manager, tenantId, users.map((u) => u.id), from, to, reason);
+    const previous = await this.users.setStatus(
+      manager,
+      tenantId,
+      users.map((u) => u.id),
+      from,
+      to,
+      reason,
+    );
     const why = `user_${to}`;
     const revoking = REVOKING_ACTIONS.has(action);
-    const keys = revoking ? await this.users.revokeApiKeys(manager, tenantId, [...previous.keys()], why) : new Map<string, number>();
+    const keys = revoking
+      ? await this.users.revokeApiKeys(manager, tenantId, [...previous.keys()], why)
+      : new Map<string, number>();
     for (const [userId, was] of previous) {
       const sessions = revoking ? await this.sessions.revoke({ tenantId, userId }, why, manager) : [];
       await this.audit.record(
@@ -114,7 +123,9 @@ export class UserLifecycleService {
     const user = await this.users.findById(tenantId, id);
     if (!user) throw new NotFound('User');
     if (this.plan(principal, user, action).kind === 'unchanged') return;
-    const changed = await this.dataSource.transaction((manager) => this.applyMany(manager, tenantId, [user], action, reason));
+    const changed = await this.dataSource.transaction((manager) =>
+      this.applyMany(manager, tenantId, [user], action, reason),
+    );
     if (!changed.has(id)) throw new Conflict(CHANGED_MEANWHILE);
   }
 }

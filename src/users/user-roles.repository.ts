@@ -22,7 +22,13 @@ export class UserRolesRepository {
   }
 
   /** Grants the roles; returns the ids of those the user did not hold before. */
-  async grant(manager: EntityManager, tenantId: string, userId: string, roleIds: string[], grantedBy: string | null): Promise<string[]> {
+  async grant(
+    manager: EntityManager,
+    tenantId: string,
+    userId: string,
+    roleIds: string[],
+    grantedBy: string | null,
+  ): Promise<string[]> {
     const rows = await manager.query<{ role_id: string }[]>(
       `INSERT INTO user_roles (tenant_id, user_id, role_id, granted_by)
        SELECT $1, $2, r, $4 FROM unnest($3::uuid[]) AS r
@@ -43,7 +49,11 @@ export class UserRolesRepository {
   }
 
   /** The names of the roles granted to each of the users, sorted. */
-  async namesByUser(tenantId: string, userIds: string[], manager: EntityManager = this.dataSource.manager): Promise<Map<string, string[]>> {
+  async namesByUser(
+    tenantId: string,
+    userIds: string[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<Map<string, string[]>> {
     const result = new Map<string, string[]>(userIds.map((id) => [id, []]));
     if (userIds.length === 0) return result;
     const rows = await manager.query<{ user_id: string; name: string }[]>(

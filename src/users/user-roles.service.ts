@@ -19,7 +19,11 @@ export class UserRolesService {
   async resolve(tenantId: string, names: string[], manager?: EntityManager): Promise<RoleRef[]> {
     const wanted = [...new Map(names.map((n) => [n.trim().toLowerCase(), n.trim()])).entries()];
     if (wanted.length === 0) return [];
-    const found = await this.roles.findByNames(tenantId, wanted.map(([key]) => key), manager);
+    const found = await this.roles.findByNames(
+      tenantId,
+      wanted.map(([key]) => key),
+      manager,
+    );
     const known = new Set(found.map((r) => r.name.toLowerCase()));
     const unknown = wanted.filter(([key]) => !known.has(key)).map(([, name]) => name);
     if (unknown.length) throw new BadInput(`Unknown role${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
@@ -27,9 +31,23 @@ export class UserRolesService {
   }
 
   /** Grants roles inside the caller's transaction; returns the names newly granted. */
-  async grant(manager: EntityManager, tenantId: string, userId: string, roles: RoleRef[], grantedBy: string | null): Promise<string[]> {
+  async grant(
+    manager: EntityManager,
+    tenantId: string,
+    userId: string,
+    roles: RoleRef[],
+    grantedBy: string | null,
+  ): Promise<string[]> {
     if (roles.length === 0) return [];
-    const added = new Set(await this.roles.grant(manager, tenantId, userId, roles.map((r) => r.id), grantedBy));
+    const added = new Set(
+      await this.roles.grant(
+        manager,
+        tenantId,
+        userId,
+        roles.map((r) => r.id),
+        grantedBy,
+      ),
+    );
     if (added.size) this.permissions.invalidate(userId);
     return roles.filter((r) => added.has(r.id)).map((r) => r.name);
   }
@@ -37,7 +55,14 @@ export class UserRolesService {
   /** Takes roles away inside the caller's transaction; returns the names the user held. */
   async revoke(manager: EntityManager, tenantId: string, userId: string, roles: RoleRef[]): Promise<string[]> {
     if (roles.length === 0) return [];
-    const removed = new Set(await this.roles.revoke(manager, tenantId, userId, roles.map((r) => r.id)));
+    const removed = new Set(
+      await this.roles.revoke(
+        manager,
+        tenantId,
+        userId,
+        roles.map((r) => r.id),
+      ),
+    );
     if (removed.size) this.permissions.invalidate(userId);
     return roles.filter((r) => removed.has(r.id)).map((r) => r.name);
   }

@@ -48,7 +48,9 @@ export class UsersController {
     summary: 'Change the own names, profile, contact information and preferences (absent fields stay, null clears)',
   })
   @ApiOkResponse({ type: UserDetailDto })
-  @ApiBadRequestResponse({ description: 'Invalid field, or a field the user may not change (userType, status, roles, ...)' })
+  @ApiBadRequestResponse({
+    description: 'Invalid field, or a field the user may not change (userType, status, roles, ...)',
+  })
   updateMe(@Body() dto: UpdateMeDto): Promise<UserDetailDto> {
     return this.users.updateMe(dto);
   }
@@ -69,7 +71,9 @@ export class UsersController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Search the tenant’s users: substring query, filters, sort, offset pages or keyset cursor' })
   @ApiOkResponse({ type: UserPageDto })
-  @ApiBadRequestResponse({ description: 'Invalid filter, sortBy outside the list, or a cursor not issued by the service' })
+  @ApiBadRequestResponse({
+    description: 'Invalid filter, sortBy outside the list, or a cursor not issued by the service',
+  })
   search(@Body() dto: SearchUsersDto): Promise<UserPageDto> {
     return this.searches.run(dto);
   }
@@ -104,7 +108,9 @@ export class UsersController {
 
   @Put(':id')
   @RequirePermissions('users:update')
-  @ApiOperation({ summary: 'Change an account (absent fields stay, null clears); status and roles have their own routes' })
+  @ApiOperation({
+    summary: 'Change an account (absent fields stay, null clears); status and roles have their own routes',
+  })
   @ApiOkResponse({ type: UserDetailDto })
   @ApiNotFoundResponse({ description: 'No such user in this tenant' })
   @ApiConflictResponse({ description: 'Username or email already used in this tenant' })
@@ -115,7 +121,9 @@ export class UsersController {
   @Delete(':id')
   @RequirePermissions('users:delete')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Soft-delete an account: status deleted, sessions and API keys revoked, username and email freed' })
+  @ApiOperation({
+    summary: 'Soft-delete an account: status deleted, sessions and API keys revoked, username and email freed',
+  })
   @ApiNoContentResponse()
   @ApiNotFoundResponse({ description: 'No such user in this tenant' })
   @ApiUnprocessableEntityResponse({ description: 'Deleting the own account (use DELETE /users/me)' })

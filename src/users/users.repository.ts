@@ -27,7 +27,8 @@ async function mapUniqueViolation<T>(write: Promise<T>): Promise<T> {
   try {
     return await write;
   } catch (err) {
-    const driver = err instanceof QueryFailedError ? (err.driverError as { code?: string; constraint?: string }) : undefined;
+    const driver =
+      err instanceof QueryFailedError ? (err.driverError as { code?: string; constraint?: string }) : undefined;
     if (driver?.code === '23505' && driver.constraint && UNIQUE_MESSAGES[driver.constraint]) {
       throw new Conflict(UNIQUE_MESSAGES[driver.constraint]);
     }
@@ -71,7 +72,10 @@ export class UsersRepository {
       .getExists();
   }
 
-  async insert(manager: EntityManager, user: Partial<User> & Pick<User, 'tenantId' | 'username' | 'email'>): Promise<User> {
+  async insert(
+    manager: EntityManager,
+    user: Partial<User> & Pick<User, 'tenantId' | 'username' | 'email'>,
+  ): Promise<User> {
     await this.assertAvailable(manager, user.tenantId, user.username, user.email);
     return mapUniqueViolation(this.repo(manager).save(this.repo(manager).create(user)));
   }
@@ -145,7 +149,13 @@ export class UsersRepository {
     return new Map(rows.map((r) => [r.id, r.previous]));
   }
 
-  async insertPassword(manager: EntityManager, tenantId: string, userId: string, hash: string, mustChange: boolean): Promise<void> {
+  async insertPassword(
+    manager: EntityManager,
+    tenantId: string,
+    userId: string,
+    hash: string,
+    mustChange: boolean,
+  ): Promise<void> {
     await manager.query(
       `INSERT INTO user_passwords_v2 (user_id, tenant_id, password_hash, must_change) VALUES ($1, $2, $3, $4)`,
       [userId, tenantId, hash, mustChange],
@@ -173,7 +183,12 @@ export class UsersRepository {
   }
 
   /** Revokes every live API key of the users; returns how many each lost. */
-  async revokeApiKeys(manager: EntityManager, tenantId: string, userIds: string[], reason: string): Promise<Map<string, number>> {
+  async revokeApiKeys(
+    manager: EntityManager,
+    tenantId: string,
+    userIds: string[],
+    reason: string,
+  ): Promise<Map<string, number>> {
     if (userIds.length === 0) return new Map();
     const rows = await manager.query<{ user_id: string; revoked: number }[]>(
       `WITH revoked AS (
@@ -238,7 +253,12 @@ export class UsersRepository {
     return { lockedNow: rows.length === 1 };
   }
 
-  async recordLoginSuccess(manager: EntityManager, tenantId: string, userId: string, ip: string | undefined): Promise<void> {
+  async recordLoginSuccess(
+    manager: EntityManager,
+    tenantId: string,
+    userId: string,
+    ip: string | undefined,
+  ): Promise<void> {
     await manager.query(
       `UPDATE users_v2 SET failed_login_attempts = 0, locked_until = NULL, last_login_at = now(), last_login_ip = $3
         WHERE tenant_id = $1 AND id = $2`,

@@ -69,7 +69,8 @@ export class UsersService {
     if (dto.temporaryPassword && dto.password === undefined) {
       throw new BadInput('temporaryPassword: only applies together with a password');
     }
-    const passwordHash = dto.password === undefined ? undefined : await this.hashInitialPassword(tenantId, dto.password);
+    const passwordHash =
+      dto.password === undefined ? undefined : await this.hashInitialPassword(tenantId, dto.password);
 
     const id = await this.dataSource.transaction(async (manager) => {
       const roles = await this.roles.resolve(tenantId, dto.roles ?? [], manager);
@@ -85,7 +86,8 @@ export class UsersService {
         emailVerified: false,
         createdBy: principal.userId,
       });
-      if (passwordHash) await this.users.insertPassword(manager, tenantId, user.id, passwordHash, !!dto.temporaryPassword);
+      if (passwordHash)
+        await this.users.insertPassword(manager, tenantId, user.id, passwordHash, !!dto.temporaryPassword);
       const granted = await this.roles.grant(manager, tenantId, user.id, roles, principal.userId);
       await this.profiles.apply(manager, tenantId, user.id, {
         profile: dto.profile,
@@ -147,7 +149,9 @@ export class UsersService {
             tenantId,
             action: 'user.updated',
             targetId: id,
-            metadata: changes.userType ? { fields, userType: { from: user.userType, to: changes.userType } } : { fields },
+            metadata: changes.userType
+              ? { fields, userType: { from: user.userType, to: changes.userType } }
+              : { fields },
           },
           manager,
         );

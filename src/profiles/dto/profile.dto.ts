@@ -47,7 +47,8 @@ export class ContactInfoDto {
   @ApiProperty({ type: String, nullable: true }) city: string | null;
   @ApiProperty({ type: String, nullable: true }) state: string | null;
   @ApiProperty({ type: String, nullable: true }) postalCode: string | null;
-  @ApiProperty({ type: String, nullable: true, example: 'DE', description: 'ISO 3166-1 alpha-2' }) country: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'DE', description: 'ISO 3166-1 alpha-2' }) country:
+    string | null;
   @ApiProperty({ type: String, nullable: true, format: 'date' }) dateOfBirth: string | null;
 }
 

@@ -40,7 +40,6 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 /** Users per transaction (see applyBatch). */
 const BATCH_SIZE = 100;
 
-
 interface Job {
   principal: Principal;
   tenantId: string;
@@ -203,7 +202,8 @@ export class BulkOperationsService {
     }
     for (const user of users) {
       if (job.operation === 'force_password_reset') {
-        if (!(await this.forcePasswordReset(manager, user))) failures.set(user.id, 'The account has no password to reset');
+        if (!(await this.forcePasswordReset(manager, user)))
+          failures.set(user.id, 'The account has no password to reset');
       } else {
         await this.changeRole(manager, job, user);
       }
@@ -220,7 +220,11 @@ export class BulkOperationsService {
   /** False (and nothing written) when the account has no password. */
   private async forcePasswordReset(manager: EntityManager, user: User): Promise<boolean> {
     if (!(await this.users.requirePasswordChange(manager, user.tenantId, user.id))) return false;
-    const revoked = await this.sessions.revoke({ tenantId: user.tenantId, userId: user.id }, 'password_reset_forced', manager);
+    const revoked = await this.sessions.revoke(
+      { tenantId: user.tenantId, userId: user.id },
+      'password_reset_forced',
+      manager,
+    );
     await this.audit.record(
       {
         tenantId: user.tenantId,

@@ -33,7 +33,9 @@ export class IdempotencyKeysRepository {
       [tenantId, actorId, key, requestHash],
     );
     if (inserted.length === 1) return { kind: 'claimed' };
-    const [row] = await this.dataSource.query<{ request_hash: string; status_code: number | null; response: unknown }[]>(
+    const [row] = await this.dataSource.query<
+      { request_hash: string; status_code: number | null; response: unknown }[]
+    >(
       `SELECT request_hash, status_code, response FROM idempotency_keys WHERE tenant_id = $1 AND actor_id = $2 AND key = $3`,
       [tenantId, actorId, key],
     );

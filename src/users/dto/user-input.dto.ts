@@ -118,12 +118,17 @@ export class UpdateUserDto extends ProfileFieldsInput {
   @IsUsername()
   username?: string;
 
-  @ApiPropertyOptional({ description: 'Stored in lower case; a new address is unverified unless emailVerified says so' })
+  @ApiPropertyOptional({
+    description: 'Stored in lower case; a new address is unverified unless emailVerified says so',
+  })
   @OptionalNotNull()
   @IsNormalizedEmail()
   email?: string;
 
-  @ApiPropertyOptional({ enum: USER_TYPES, description: 'Ends the user’s sessions, so the new permissions apply at once' })
+  @ApiPropertyOptional({
+    enum: USER_TYPES,
+    description: 'Ends the user’s sessions, so the new permissions apply at once',
+  })
   @OptionalNotNull()
   @IsIn(USER_TYPES)
   userType?: UserType;

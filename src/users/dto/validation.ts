@@ -41,7 +41,9 @@ export const IsNormalizedEmail = () =>
 export const IsE164 = () =>
   applyDecorators(
     IsString(),
-    Matches(E164_PATTERN, { message: ({ property }) => `${property} must be an E.164 phone number such as +14155550123` }),
+    Matches(E164_PATTERN, {
+      message: ({ property }) => `${property} must be an E.164 phone number such as +14155550123`,
+    }),
   );
 
 /**
@@ -52,7 +54,10 @@ export const OptionalNotNull = () => ValidateIf((_object: object, value: unknown
 
 /** Text without control characters (names, titles: what is shown to people). */
 export const NoControlChars = (options?: ValidationOptions) =>
-  Matches(/^[^\p{Cc}]*$/u, { message: ({ property }) => `${property} must not contain control characters`, ...options });
+  Matches(/^[^\p{Cc}]*$/u, {
+    message: ({ property }) => `${property} must not contain control characters`,
+    ...options,
+  });
 
 /** An IANA time-zone name such as `Europe/Berlin` or `UTC` (not a bare offset). */
 export const IsIanaTimeZone = (options?: ValidationOptions) =>
@@ -61,7 +66,10 @@ export const IsIanaTimeZone = (options?: ValidationOptions) =>
       name: 'isIanaTimeZone',
       validator: {
         validate: (value: unknown) => typeof value === 'string' && isIanaTimeZone(value),
-        defaultMessage: buildMessage((each) => `${each}$property must be an IANA time zone such as Europe/Berlin`, options),
+        defaultMessage: buildMessage(
+          (each) => `${each}$property must be an IANA time zone such as Europe/Berlin`,
+          options,
+        ),
       },
     },
     options,
@@ -84,7 +92,10 @@ export const IsLanguageTag = (options?: ValidationOptions) =>
       name: 'isLanguageTag',
       validator: {
         validate: (value: unknown) => typeof value === 'string' && isLanguageTag(value),
-        defaultMessage: buildMessage((each) => `${each}$property must be a BCP 47 language tag such as en or de-CH`, options),
+        defaultMessage: buildMessage(
+          (each) => `${each}$property must be a BCP 47 language tag such as en or de-CH`,
+          options,
+        ),
       },
     },
     options,

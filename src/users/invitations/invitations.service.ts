@@ -12,7 +12,13 @@ import { TenantResolver } from '../../tenants/tenant-resolver';
 import { assertMayAssignType } from '../user-access';
 import { UserRolesService } from '../user-roles.service';
 import { UsersRepository } from '../users.repository';
-import { CreateInvitationDto, InvitationDto, InvitationPageDto, InvitationStatus, ListInvitationsQuery } from './invitation.dto';
+import {
+  CreateInvitationDto,
+  InvitationDto,
+  InvitationPageDto,
+  InvitationStatus,
+  ListInvitationsQuery,
+} from './invitation.dto';
 import { Invitation } from '../entities/invitation.entity';
 import { InvitationsRepository } from './invitations.repository';
 

@@ -29,7 +29,9 @@ export class SearchCursorCodec {
   }
 
   encode(position: CursorPosition): string {
-    const body = Buffer.from(JSON.stringify([position.search, position.key, position.id, position.page])).toString('base64url');
+    const body = Buffer.from(JSON.stringify([position.search, position.key, position.id, position.page])).toString(
+      'base64url',
+    );
     return `${body}.${this.sign(body).toString('base64url')}`;
   }
 

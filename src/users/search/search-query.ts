@@ -95,7 +95,13 @@ export function countQuery(tenantId: string, c: SearchCriteria): SqlQuery {
  * One page by offset: ORDER BY the sort key (NULLs last in both directions), then id, so the order is
  * total and stable. Fetches `limit` rows (ask for one more than the page to learn whether another follows).
  */
-export function offsetQuery(tenantId: string, c: SearchCriteria, columns: string, limit: number, offset: number): SqlQuery {
+export function offsetQuery(
+  tenantId: string,
+  c: SearchCriteria,
+  columns: string,
+  limit: number,
+  offset: number,
+): SqlQuery {
   const p = new Params();
   const sort = SORT_COLUMNS[c.sortBy];
   const dir = c.sortOrder === 'asc' ? 'ASC' : 'DESC';
@@ -112,7 +118,13 @@ export function offsetQuery(tenantId: string, c: SearchCriteria, columns: string
  * in two phases, non-NULL keys first, then NULL keys by id, each of them an index range: this returns one
  * or two queries, to run in order until `limit` rows are collected.
  */
-export function keysetQueries(tenantId: string, c: SearchCriteria, columns: string, limit: number, after: Keyset): SqlQuery[] {
+export function keysetQueries(
+  tenantId: string,
+  c: SearchCriteria,
+  columns: string,
+  limit: number,
+  after: Keyset,
+): SqlQuery[] {
   const sort = SORT_COLUMNS[c.sortBy];
   const dir = c.sortOrder === 'asc' ? 'ASC' : 'DESC';
   const cmp = c.sortOrder === 'asc' ? '>' : '<';

@@ -1,16 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  Length,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
 import { USER_STATUSES, USER_TYPES, type UserStatus, type UserType } from '../../common/user-types';
 import { UserSummaryDto } from '../dto/user-detail.dto';
 
@@ -116,6 +105,10 @@ export class UserPageDto {
   @ApiProperty() total: number;
   @ApiProperty() page: number;
   @ApiProperty() pageSize: number;
-  @ApiProperty({ type: String, nullable: true, description: 'Send it back as cursor for the next page; null on the last page' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Send it back as cursor for the next page; null on the last page',
+  })
   nextCursor: string | null;
 }

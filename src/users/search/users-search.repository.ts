@@ -4,6 +4,14 @@ import { DataSource } from 'typeorm';
 import { User } from '../entities/user.entity';
 import { Keyset, SearchCriteria, SqlQuery, countQuery, keysetQueries, offsetQuery } from './search-query';
 
+/** Every column of the user entity, aliased to its property, so that rows become entities without a mapping table. */
+export function userColumns(dataSource: DataSource): string {
+  return dataSource
+    .getMetadata(User)
+    .columns.map((c) => `u.${c.databaseName} AS "${c.propertyName}"`)
+    .join(', ');
+}
+
 export interface SearchRow {
   user: User;
   sortKey: string | null;
@@ -12,14 +20,10 @@ export interface SearchRow {
 /** Runs the searches that search-query.ts builds; always within one tenant. */
 @Injectable()
 export class UsersSearchRepository {
-  /** Every column of the entity, aliased to its property, so that rows become entities without a mapping table. */
   private readonly columns: string;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
-    this.columns = dataSource
-      .getMetadata(User)
-      .columns.map((c) => `u.${c.databaseName} AS "${c.propertyName}"`)
-      .join(', ');
+    this.columns = userColumns(dataSource);
   }
 
   async count(tenantId: string, criteria: SearchCriteria): Promise<number> {

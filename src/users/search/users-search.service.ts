@@ -49,7 +49,10 @@ export class UsersSearchService {
       rows.length > pageSize && last
         ? this.cursors.encode({ search: digest, key: last.sortKey, id: last.user.id, page: page + 1 })
         : null;
-    const roles = await this.roles.namesByUser(tenantId, pageRows.map((r) => r.user.id));
+    const roles = await this.roles.namesByUser(
+      tenantId,
+      pageRows.map((r) => r.user.id),
+    );
     return {
       items: pageRows.map((r) => toUserSummaryDto(r.user, roles.get(r.user.id) ?? [])),
       total,
