@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createTenant, createUser, tenantId } from './support/fixtures';
 import { ADMIN_PASSWORD, TestApp, login, startTestApp } from './support/test-app';
 
@@ -253,6 +253,28 @@ describe('Users: lifecycle and bulk operations', () => {
       const other = await bulk({ operation: 'activate', userIds: ids }, headers);
       expect(other.status).toBe(422);
       expect(await auditCount()).toBe(auditsBefore);
+    });
+
+    it('answers 409 while a request with the same key is still running; a claim abandoned for minutes is taken over', async () => {
+      const ids = await manyUsers(1, 'inflight_');
+      const key = `inflight-${randomUUID()}`;
+      const body = { operation: 'suspend', userIds: ids };
+      const requestHash = createHash('sha256')
+        .update(JSON.stringify(['suspend', ids, null, false]))
+        .digest('hex');
+      await t.db.query(
+        `INSERT INTO idempotency_keys (tenant_id, actor_id, key, request_hash) VALUES ($1, $2, $3, $4)`,
+        [defaultTenant, adminId, key, requestHash],
+      );
+      const busy = await bulk(body, { 'idempotency-key': key });
+      expect(busy.status).toBe(409);
+      const [row] = await t.db.query(`SELECT status FROM users_v2 WHERE id = $1`, [ids[0]]);
+      expect(row.status).toBe('active');
+
+      await t.db.query(`UPDATE idempotency_keys SET created_at = now() - interval '10 minutes' WHERE key = $1`, [key]);
+      const retaken = await bulk(body, { 'idempotency-key': key });
+      expect(retaken.status).toBe(200);
+      expect(retaken.body.succeeded).toEqual(ids);
     });
 
     it('keys are per caller: another admin may use the same key for their own request', async () => {

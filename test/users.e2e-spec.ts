@@ -420,6 +420,25 @@ describe('Users: accounts, profile, validation, tenancy', () => {
       );
     });
 
+    it('lets a platform admin act in another tenant by X-Tenant-ID, and nobody else', async () => {
+      const res = await t.request({
+        method: 'GET',
+        url: `/api/v2/users/${other.userId}`,
+        token: admin,
+        headers: { 'x-tenant-id': 'globex' },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.id).toBe(other.userId);
+      const me = await t.request({ method: 'GET', url: '/api/v2/users/me', token: admin });
+      const crossing = await t.request({
+        method: 'GET',
+        url: `/api/v2/users/${me.body.id}`,
+        token: other.token,
+        headers: { 'x-tenant-id': 'default' },
+      });
+      expect(crossing.status).toBe(403);
+    });
+
     it('answers 400 for a malformed id and 404 for an unknown one', async () => {
       expect((await t.request({ method: 'GET', url: '/api/v2/users/not-a-uuid', token: admin })).status).toBe(400);
       expect((await t.request({ method: 'GET', url: "/api/v2/users/1'%20OR%201=1", token: admin })).status).toBe(400);

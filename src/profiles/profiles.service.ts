@@ -42,8 +42,8 @@ export class ProfilesService {
     private readonly cipher: FieldCipher,
   ) {}
 
-  async read(tenantId: string, userId: string, manager?: EntityManager): Promise<ProfilePartsDto> {
-    return toProfilePartsDto(await this.profiles.load(tenantId, userId, manager), this.cipher);
+  async read(tenantId: string, userId: string): Promise<ProfilePartsDto> {
+    return toProfilePartsDto(await this.profiles.load(tenantId, userId), this.cipher);
   }
 
   /**

@@ -49,14 +49,10 @@ export class UserRolesRepository {
   }
 
   /** The names of the roles granted to each of the users, sorted. */
-  async namesByUser(
-    tenantId: string,
-    userIds: string[],
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<Map<string, string[]>> {
+  async namesByUser(tenantId: string, userIds: string[]): Promise<Map<string, string[]>> {
     const result = new Map<string, string[]>(userIds.map((id) => [id, []]));
     if (userIds.length === 0) return result;
-    const rows = await manager.query<{ user_id: string; name: string }[]>(
+    const rows = await this.dataSource.query<{ user_id: string; name: string }[]>(
       `SELECT ur.user_id, r.name FROM user_roles ur
          JOIN roles r ON r.tenant_id = ur.tenant_id AND r.id = ur.role_id
         WHERE ur.tenant_id = $1 AND ur.user_id = ANY($2::uuid[])

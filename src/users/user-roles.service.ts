@@ -67,7 +67,7 @@ export class UserRolesService {
     return roles.filter((r) => removed.has(r.id)).map((r) => r.name);
   }
 
-  namesByUser(tenantId: string, userIds: string[], manager?: EntityManager): Promise<Map<string, string[]>> {
-    return this.roles.namesByUser(tenantId, userIds, manager);
+  namesByUser(tenantId: string, userIds: string[]): Promise<Map<string, string[]>> {
+    return this.roles.namesByUser(tenantId, userIds);
   }
 }

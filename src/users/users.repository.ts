@@ -50,9 +50,9 @@ export class UsersRepository {
   }
 
   /** The live (not deleted) accounts among these ids. */
-  findByIds(tenantId: string, ids: string[], manager?: EntityManager): Promise<User[]> {
+  findByIds(tenantId: string, ids: string[]): Promise<User[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    return this.repo(manager).findBy({ tenantId, id: In(ids), deletedAt: IsNull() });
+    return this.repo().findBy({ tenantId, id: In(ids), deletedAt: IsNull() });
   }
 
   /** The account locked for the rest of the transaction, so that concurrent changes apply one after the other. */
@@ -65,8 +65,8 @@ export class UsersRepository {
   }
 
   /** Whether a live account of the tenant has this email (case-insensitive). */
-  async existsByEmail(tenantId: string, email: string, manager?: EntityManager): Promise<boolean> {
-    return this.repo(manager)
+  async existsByEmail(tenantId: string, email: string): Promise<boolean> {
+    return this.repo()
       .createQueryBuilder('u')
       .where('u.tenant_id = :tenantId AND lower(u.email) = lower(:email) AND u.deleted_at IS NULL', { tenantId, email })
       .getExists();

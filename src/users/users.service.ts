@@ -7,6 +7,7 @@ import { BCRYPT_MAX_BYTES, PasswordHasher } from '../common/crypto/password-hash
 import { BadInput, BusinessRuleViolation, NotFound } from '../common/errors/domain-errors';
 import type { UserType } from '../common/user-types';
 import { ProfilesService } from '../profiles/profiles.service';
+import { PermissionResolver } from '../rbac/permission-resolver';
 import { SessionsService } from '../sessions/sessions.service';
 import { TenantPolicyService } from '../tenants/tenant-policy.service';
 import type { UserDetailDto } from './dto/user-detail.dto';
@@ -30,6 +31,7 @@ export class UsersService {
     private readonly hasher: PasswordHasher,
     private readonly policies: TenantPolicyService,
     private readonly sessions: SessionsService,
+    private readonly permissions: PermissionResolver,
   ) {}
 
   async me(): Promise<UserDetailDto> {
@@ -123,7 +125,7 @@ export class UsersService {
       if (dto.email !== undefined && dto.email !== user.email) {
         changes.email = dto.email;
         // A new address has not been verified by anyone, unless the administrator says it has.
-        if (dto.emailVerified === undefined) changes.emailVerified = false;
+        if (dto.emailVerified === undefined && user.emailVerified) changes.emailVerified = false;
       }
       if (dto.emailVerified !== undefined && dto.emailVerified !== user.emailVerified) {
         if (user.id === principal.userId) throw new BadInput('emailVerified: you cannot change your own emailVerified');
@@ -142,6 +144,7 @@ export class UsersService {
       if (changes.userType) {
         // The built-in role follows the user type: the sessions end so that the new permissions apply at once.
         await this.sessions.revoke({ tenantId, userId: id }, 'user_type_changed', manager);
+        this.permissions.invalidate(id);
       }
       if (fields.length) {
         await this.audit.record(
@@ -161,16 +164,12 @@ export class UsersService {
   }
 
   /** GET /users/{id}, /users/me and every answer that returns one account in full. */
-  async detail(tenantId: string, id: string, manager?: EntityManager): Promise<UserDetailDto> {
-    const user = await this.users.findById(tenantId, id, manager);
+  async detail(tenantId: string, id: string): Promise<UserDetailDto> {
+    const user = await this.users.findById(tenantId, id);
     if (!user) throw new NotFound('User');
-    return this.toDetail(user, manager);
-  }
-
-  async toDetail(user: User, manager?: EntityManager): Promise<UserDetailDto> {
     const [roles, parts] = await Promise.all([
-      this.roles.namesByUser(user.tenantId, [user.id], manager),
-      this.profiles.read(user.tenantId, user.id, manager),
+      this.roles.namesByUser(user.tenantId, [user.id]),
+      this.profiles.read(user.tenantId, user.id),
     ]);
     return toUserDetailDto(user, roles.get(user.id) ?? [], parts);
   }
