@@ -1,7 +1,20 @@
+import { UserContactInfo } from '../profiles/entities/user-contact-info.entity';
+import { UserPreferences } from '../profiles/entities/user-preferences.entity';
+import { UserProfile } from '../profiles/entities/user-profile.entity';
 import { Session } from '../sessions/entities/session.entity';
 import { Tenant } from '../tenants/entities/tenant.entity';
+import { Invitation } from '../users/entities/invitation.entity';
 import { UserPassword } from '../users/entities/user-password.entity';
 import { User } from '../users/entities/user.entity';
 
 /** Every TypeORM entity of the application; a feature adds its own here. */
-export const entities = [Tenant, User, UserPassword, Session];
+export const entities = [
+  Tenant,
+  User,
+  UserPassword,
+  UserProfile,
+  UserContactInfo,
+  UserPreferences,
+  Invitation,
+  Session,
+];

@@ -1,3 +1,5 @@
+import type { ProfilePartsDto } from '../profiles/profiles.mapper';
+import type { UserDetailDto, UserSummaryDto } from './dto/user-detail.dto';
 import type { UserDto } from './dto/user.dto';
 import type { User } from './entities/user.entity';
 
@@ -17,5 +19,19 @@ export function toUserDto(user: User): UserDto {
     lastLoginAt: user.lastLoginAt?.toISOString() ?? null,
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),
+  };
+}
+
+export function toUserSummaryDto(user: User, roles: string[]): UserSummaryDto {
+  return { ...toUserDto(user), roles };
+}
+
+export function toUserDetailDto(user: User, roles: string[], parts: ProfilePartsDto): UserDetailDto {
+  return {
+    ...toUserSummaryDto(user, roles),
+    statusReason: user.statusReason,
+    profile: parts.profile,
+    contactInfo: parts.contactInfo,
+    preferences: parts.preferences,
   };
 }

@@ -1,0 +1,114 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+import { USER_STATUSES, USER_TYPES, type UserStatus, type UserType } from '../../common/user-types';
+import { UserSummaryDto } from '../dto/user-detail.dto';
+
+export const SORT_FIELDS = ['createdAt', 'username', 'email', 'lastName', 'lastLoginAt'] as const;
+export type SortField = (typeof SORT_FIELDS)[number];
+export const SORT_ORDERS = ['asc', 'desc'] as const;
+export type SortOrder = (typeof SORT_ORDERS)[number];
+
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
+
+export class SearchUsersDto {
+  @ApiPropertyOptional({
+    maxLength: 200,
+    example: 'jose garc',
+    description:
+      'Substring of username, email, first or last name; case- and accent-insensitive. Several words: each ' +
+      'must match. % and _ are literal.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  query?: string;
+
+  @ApiPropertyOptional({ enum: USER_TYPES })
+  @IsOptional()
+  @IsIn(USER_TYPES)
+  userType?: UserType;
+
+  @ApiPropertyOptional({ enum: USER_STATUSES, description: 'Deleted accounts are listed only when asked for' })
+  @IsOptional()
+  @IsIn(USER_STATUSES)
+  status?: UserStatus;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  isActive?: boolean;
+
+  @ApiPropertyOptional({ description: 'A role name: users granted it, or whose user type is named so' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  role?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Inclusive' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  createdFrom?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Inclusive' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  createdTo?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Inclusive' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  lastLoginFrom?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Inclusive' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  lastLoginTo?: string;
+
+  @ApiPropertyOptional({ minimum: 1, default: 1, description: 'Offset paging; for deep paging use cursor' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  page?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  pageSize?: number;
+
+  @ApiPropertyOptional({ enum: SORT_FIELDS, default: 'createdAt' })
+  @IsOptional()
+  @IsIn(SORT_FIELDS, { message: `sortBy must be one of: ${SORT_FIELDS.join(', ')}` })
+  sortBy?: SortField;
+
+  @ApiPropertyOptional({ enum: SORT_ORDERS, default: 'desc' })
+  @IsOptional()
+  @IsIn(SORT_ORDERS)
+  sortOrder?: SortOrder;
+
+  @ApiPropertyOptional({
+    description:
+      'The nextCursor of the previous answer, sent with the same search: pages by keyset, as fast at any depth. ' +
+      'Not together with page.',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 1024)
+  cursor?: string;
+}
+
+export class UserPageDto {
+  @ApiProperty({ type: [UserSummaryDto] }) items: UserSummaryDto[];
+  @ApiProperty() total: number;
+  @ApiProperty() page: number;
+  @ApiProperty() pageSize: number;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Send it back as cursor for the next page; null on the last page',
+  })
+  nextCursor: string | null;
+}
