@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CommonModule } from './common/common.module';
@@ -31,6 +32,7 @@ export class AppModule {
         SessionsModule,
         UsersModule,
         AuthModule,
+        ApiKeysModule,
         HealthModule,
         MetricsModule,
       ],
