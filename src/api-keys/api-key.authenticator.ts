@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { Authenticator, AuthenticatorRegistry } from '../common/auth/authenticator';
 import type { Principal } from '../common/context/request-context';
@@ -36,13 +36,15 @@ const INVALID = 'Invalid, expired or revoked API key';
  * revoked keys answer 401.
  */
 @Injectable()
-export class ApiKeyAuthenticator implements Authenticator, OnModuleInit {
+export class ApiKeyAuthenticator implements Authenticator, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('ApiKeys');
   private readonly cache = new Map<string, CachedKey>();
   /** Users whose keys are not cached for a while (their keys are being revoked in an open transaction). */
   private readonly uncachable = new Map<string, number>();
   /** Bumped by every eviction: a lookup that raced with one does not store what it read. */
   private epoch = 0;
+  /** Writes of last_used_at still running, awaited at shutdown so none hits a closed pool. */
+  private readonly touches = new Set<Promise<void>>();
 
   constructor(
     private readonly registry: AuthenticatorRegistry,
@@ -53,6 +55,10 @@ export class ApiKeyAuthenticator implements Authenticator, OnModuleInit {
 
   onModuleInit(): void {
     this.registry.register(this);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all(this.touches);
   }
 
   async authenticate(request: FastifyRequest): Promise<Principal | undefined> {
@@ -139,6 +145,10 @@ export class ApiKeyAuthenticator implements Authenticator, OnModuleInit {
   private touch(key: CachedKey, now: number): void {
     if (now - key.lastUsedAt < TOUCH_INTERVAL_MS) return;
     key.lastUsedAt = now;
-    this.keys.touch(key.id).catch((err: unknown) => this.logger.warn({ err }, 'could not record API key use'));
+    const touch = this.keys
+      .touch(key.id)
+      .catch((err: unknown) => this.logger.warn({ err }, 'could not record API key use'))
+      .finally(() => this.touches.delete(touch));
+    this.touches.add(touch);
   }
 }
