@@ -195,6 +195,24 @@ describe('API keys', () => {
       expect((await t.request({ method: 'GET', url: '/api/v2/users/me', apiKey: k.body.key })).status).toBe(401);
   });
 
+  it('costs one query on a cache miss (by the unique index of key_hash) and none once cached', async () => {
+    const key = await createKey(admin, { name: 'counted', scopes: ['users:read'] });
+    await t.db.query(`UPDATE user_api_keys_v2 SET last_used_at = now() WHERE id = $1`, [key.body.id]);
+    const authenticator = t.app.get(ApiKeyAuthenticator);
+    const request = { headers: { 'x-api-key': key.body.key } } as never;
+    const queries: string[] = [];
+    const spy = jest.spyOn(t.db.logger, 'logQuery').mockImplementation((query: string) => void queries.push(query));
+    try {
+      await authenticator.authenticate(request);
+      expect(queries).toEqual([expect.stringContaining('FROM user_api_keys_v2 k')]);
+      queries.length = 0;
+      for (let i = 0; i < 5; i++) await authenticator.authenticate(request);
+      expect(queries).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('records when a key was last used', async () => {
     const key = await createKey(admin, { name: 'used', scopes: ['users:read'] });
     await t.request({ method: 'GET', url: '/api/v2/users/me', apiKey: key.body.key });

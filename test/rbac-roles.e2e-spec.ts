@@ -134,6 +134,27 @@ describe('Roles and permissions', () => {
       expect(JSON.stringify(res.body.message)).toMatch(message);
     });
 
+    it('PUT refuses a null name or permissions (400); a null description clears it', async () => {
+      const role = await t.request({
+        method: 'POST',
+        url: '/api/v2/roles',
+        token: admin,
+        body: { name: 'nullable', description: 'text', permissions: ['users:read'] },
+      });
+      for (const body of [{ name: null }, { permissions: null }]) {
+        expect(
+          (await t.request({ method: 'PUT', url: `/api/v2/roles/${role.body.id}`, token: admin, body })).status,
+        ).toBe(400);
+      }
+      const cleared = await t.request({
+        method: 'PUT',
+        url: `/api/v2/roles/${role.body.id}`,
+        token: admin,
+        body: { description: null },
+      });
+      expect(cleared.body).toMatchObject({ name: 'nullable', description: null, permissions: ['users:read'] });
+    });
+
     it('refuses a duplicate name with 409', async () => {
       const body = { name: 'dup-role', permissions: [] };
       expect((await t.request({ method: 'POST', url: '/api/v2/roles', token: admin, body })).status).toBe(201);

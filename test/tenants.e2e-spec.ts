@@ -85,6 +85,21 @@ describe('Tenants', () => {
     expect(JSON.stringify(res.body.message)).toMatch(message);
   });
 
+  it.each([
+    { name: null },
+    { status: null },
+    { status: 'closed' },
+    { settings: null },
+    { settings: { passwordPolicy: { minLength: null } } },
+  ])('PUT 400 for %j, and the tenant stays as it was', async (body) => {
+    const before = await t.request({ method: 'GET', url: '/api/v2/tenants/default', token: admin });
+    const res = await t.request({ method: 'PUT', url: '/api/v2/tenants/default', token: admin, body });
+    expect(res.status).toBe(400);
+    expect((await t.request({ method: 'GET', url: '/api/v2/tenants/default', token: admin })).body).toEqual(
+      before.body,
+    );
+  });
+
   it('409 for a slug that is taken', async () => {
     expect((await create({ name: 'One', slug: 'twice' })).status).toBe(201);
     expect((await create({ name: 'Two', slug: 'twice' })).status).toBe(409);

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { ALL_PERMISSIONS, type Permission } from '../../common/auth/permissions';
+import { OptionalNotNull } from '../../common/http/optional';
 
 export const ROLE_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9._-]{1,63}$/;
 const ROLE_NAME_MESSAGE = 'name must be 2–64 characters: letters, digits, dot, underscore, hyphen (not first)';
@@ -59,7 +60,7 @@ export class CreateRoleDto {
 /** Every field optional: what is given replaces what the role had; `permissions` replaces the whole set. */
 export class UpdateRoleDto {
   @ApiPropertyOptional({ example: 'billing-clerk', pattern: ROLE_NAME_PATTERN.source })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Matches(ROLE_NAME_PATTERN, { message: ROLE_NAME_MESSAGE })
   name?: string;
@@ -71,7 +72,7 @@ export class UpdateRoleDto {
   description?: string | null;
 
   @ApiPropertyOptional({ type: [String], enum: ALL_PERMISSIONS })
-  @IsOptional()
+  @OptionalNotNull()
   @IsArray()
   @ArrayMaxSize(ALL_PERMISSIONS.length)
   @ArrayUnique()

@@ -7,13 +7,13 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
-  IsOptional,
   IsString,
   Matches,
   Max,
   Min,
   ValidateNested,
 } from 'class-validator';
+import { OptionalNotNull } from '../../common/http/optional';
 import { USER_TYPES, type UserType } from '../../common/user-types';
 import type { PasswordPreset } from '../../config/app-config';
 import type { PasswordPolicyOverrides, TenantSettings } from '../tenant-settings';
@@ -27,69 +27,69 @@ export class PasswordPolicySettingsDto implements PasswordPolicyOverrides {
     enum: PRESETS,
     description: 'classic (composition rules, 90-day expiry) or nist (SP 800-63B)',
   })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(PRESETS)
   preset?: PasswordPreset;
 
   @ApiPropertyOptional({ minimum: 8, maximum: 72 })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(8)
   @Max(72)
   minLength?: number;
 
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() requireUppercase?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() requireLowercase?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() requireNumbers?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() requireSymbols?: boolean;
+  @ApiPropertyOptional() @OptionalNotNull() @IsBoolean() requireUppercase?: boolean;
+  @ApiPropertyOptional() @OptionalNotNull() @IsBoolean() requireLowercase?: boolean;
+  @ApiPropertyOptional() @OptionalNotNull() @IsBoolean() requireNumbers?: boolean;
+  @ApiPropertyOptional() @OptionalNotNull() @IsBoolean() requireSymbols?: boolean;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 3650, description: 'Password expiry in days; 0 = never' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(0)
   @Max(3650)
   maxAgeDays?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 50, description: 'No reuse of the last N passwords' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(0)
   @Max(50)
   historyCount?: number;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100 })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(1)
   @Max(100)
   maxFailedAttempts?: number;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 10080 })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(1)
   @Max(10080)
   lockoutDurationMinutes?: number;
 
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_SESSION_MINUTES })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(1)
   @Max(MAX_SESSION_MINUTES)
   sessionTimeoutMinutes?: number;
 
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() requireMfaForAdmin?: boolean;
+  @ApiPropertyOptional() @OptionalNotNull() @IsBoolean() requireMfaForAdmin?: boolean;
 }
 
 export class ConsentVersionsDto {
   @ApiPropertyOptional({ example: '2025-01' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Matches(/^[A-Za-z0-9._-]{1,32}$/, { message: 'terms must be a version of 1–32 letters, digits, dots, hyphens' })
   terms?: string;
 
   @ApiPropertyOptional({ example: '2025-01' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Matches(/^[A-Za-z0-9._-]{1,32}$/, { message: 'privacy must be a version of 1–32 letters, digits, dots, hyphens' })
   privacy?: string;
@@ -98,7 +98,7 @@ export class ConsentVersionsDto {
 /** What a tenant overrides of the environment's defaults; anything left out keeps the default. */
 export class TenantSettingsDto implements TenantSettings {
   @ApiPropertyOptional({ type: PasswordPolicySettingsDto })
-  @IsOptional()
+  @OptionalNotNull()
   @ValidateNested()
   @Type(() => PasswordPolicySettingsDto)
   passwordPolicy?: PasswordPolicySettingsDto;
@@ -108,7 +108,7 @@ export class TenantSettingsDto implements TenantSettings {
     isArray: true,
     description: 'The user types this tenant allows (default: all)',
   })
-  @IsOptional()
+  @OptionalNotNull()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayUnique()
@@ -116,24 +116,24 @@ export class TenantSettingsDto implements TenantSettings {
   allowedUserTypes?: UserType[];
 
   @ApiPropertyOptional({ description: 'MFA required for every user of the tenant' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsBoolean()
   requireMfa?: boolean;
 
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_SESSION_MINUTES, description: 'Idle session timeout' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(1)
   @Max(MAX_SESSION_MINUTES)
   sessionTimeoutMinutes?: number;
 
   @ApiPropertyOptional({ description: 'Require MFA for a login that looks suspicious (impossible travel)' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsBoolean()
   stepUpOnSuspiciousLogin?: boolean;
 
   @ApiPropertyOptional({ type: ConsentVersionsDto, description: 'Current versions of the terms and privacy notice' })
-  @IsOptional()
+  @OptionalNotNull()
   @ValidateNested()
   @Type(() => ConsentVersionsDto)
   consentVersions?: ConsentVersionsDto;

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import { OptionalNotNull } from '../../common/http/optional';
 import { PageQueryDto } from '../../common/http/page';
 import { TenantSettingsDto } from './tenant-settings.dto';
 
@@ -55,19 +56,19 @@ export class CreateTenantDto {
  */
 export class UpdateTenantDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 200 })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   name?: string;
 
   @ApiPropertyOptional({ enum: TENANT_STATUSES })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(TENANT_STATUSES)
   status?: TenantStatus;
 
   @ApiPropertyOptional({ type: TenantSettingsDto })
-  @IsOptional()
+  @OptionalNotNull()
   @IsObject()
   @ValidateNested()
   @Type(() => TenantSettingsDto)
