@@ -131,6 +131,13 @@ describe('Tenant isolation', () => {
     },
   );
 
+  const auditSearch = mounted('GET', '/api/v2/audit') ? it : it.skip;
+  auditSearch("the audit trail searched for tenant B's user shows tenant A's admin nothing", async () => {
+    const res = await t.request({ method: 'GET', url: `/api/v2/audit?userId=${b.customerId}`, token: a.adminToken });
+    expect(res.status).toBe(200);
+    expect(res.body.items).toEqual([]);
+  });
+
   it("lists show only the caller's tenant", async () => {
     const roles = await t.request({ method: 'GET', url: '/api/v2/roles?pageSize=100', token: a.adminToken });
     expect(roles.body.items.map((r: { id: string }) => r.id)).not.toContain(b.roleId);
