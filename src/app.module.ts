@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { SharedStateModule } from './cache/cache.module';
@@ -33,6 +34,7 @@ export class AppModule {
         SessionsModule,
         UsersModule,
         AuthModule,
+        ApiKeysModule,
         HealthModule,
         MetricsModule,
       ],

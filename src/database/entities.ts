@@ -1,6 +1,8 @@
+import { ApiKey } from '../api-keys/entities/api-key.entity';
 import { UserContactInfo } from '../profiles/entities/user-contact-info.entity';
 import { UserPreferences } from '../profiles/entities/user-preferences.entity';
 import { UserProfile } from '../profiles/entities/user-profile.entity';
+import { Role } from '../rbac/entities/role.entity';
 import { Session } from '../sessions/entities/session.entity';
 import { Tenant } from '../tenants/entities/tenant.entity';
 import { Invitation } from '../users/entities/invitation.entity';
@@ -17,4 +19,6 @@ export const entities = [
   UserPreferences,
   Invitation,
   Session,
+  Role,
+  ApiKey,
 ];

@@ -5,11 +5,13 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { PasswordHasher } from '../common/crypto/password-hasher';
 import { AppConfig } from '../config/app-config';
+import { BuiltInRolesSeeder } from '../rbac/built-in-roles.seeder';
 import { DEFAULT_TENANT_SLUG } from './tenant.interceptor';
 import { TenantsRepository } from './tenants.repository';
 
 /**
  * First start: the `default` tenant and, when no super admin exists anywhere, the bootstrap super admin.
+ * Every start: the permission catalogue and every tenant's built-in roles brought in step with the code.
  * Idempotent, and safe when several instances start at once (an advisory lock serialises them).
  */
 @Injectable()
@@ -22,6 +24,7 @@ export class BootstrapService implements OnApplicationBootstrap {
     private readonly hasher: PasswordHasher,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly builtInRoles: BuiltInRolesSeeder,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -35,6 +38,7 @@ export class BootstrapService implements OnApplicationBootstrap {
           manager,
         );
       }
+      await this.builtInRoles.seedAll(manager);
       const [{ count }] = await manager.query<{ count: number }[]>(
         `SELECT count(*)::int AS count FROM users_v2 WHERE user_type = 'super_admin' AND deleted_at IS NULL`,
       );

@@ -4,7 +4,9 @@ import { BootstrapService } from './bootstrap.service';
 import { TenantPolicyService } from './tenant-policy.service';
 import { TenantResolver } from './tenant-resolver';
 import { TenantInterceptor } from './tenant.interceptor';
+import { TenantsController } from './tenants.controller';
 import { TenantsRepository } from './tenants.repository';
+import { TenantsService } from './tenants.service';
 
 @Global()
 @Module({
@@ -13,8 +15,10 @@ import { TenantsRepository } from './tenants.repository';
     TenantResolver,
     TenantPolicyService,
     BootstrapService,
+    TenantsService,
     { provide: APP_INTERCEPTOR, useClass: TenantInterceptor },
   ],
+  controllers: [TenantsController],
   exports: [TenantsRepository, TenantResolver, TenantPolicyService],
 })
 export class TenantsModule {}
