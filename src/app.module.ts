@@ -6,6 +6,7 @@ import { CommonModule } from './common/common.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { GdprModule } from './gdpr/gdpr.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -33,6 +34,7 @@ export class AppModule {
         SessionsModule,
         UsersModule,
         AuthModule,
+        GdprModule,
         HealthModule,
         MetricsModule,
       ],
