@@ -8,11 +8,18 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * Checkpoints left by the retention purge are what the chain is verified from after a purge, so they are
  * append-only as well.
+ *
+ * dm_audit_hash is declared STABLE (what concat_ws is) instead of IMMUTABLE: PostgreSQL inlines a SQL
+ * function only when it calls nothing more volatile than it is declared, and inlined it makes GET /audit/verify
+ * over a whole chain about twice as fast. The result is the same for the same inputs; no index uses it.
  */
+const HASH_SIGNATURE = `dm_audit_hash(text, uuid, bigint, text, uuid, uuid, text, boolean, jsonb, timestamptz, text)`;
+
 export class AuditErasure1764374800000 implements MigrationInterface {
   name = 'AuditErasure1764374800000';
 
   async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER FUNCTION ${HASH_SIGNATURE} STABLE`);
     await q.query(`
       CREATE OR REPLACE FUNCTION dm_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
@@ -47,6 +54,7 @@ export class AuditErasure1764374800000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER FUNCTION ${HASH_SIGNATURE} IMMUTABLE`);
     await q.query(`DROP TRIGGER IF EXISTS audit_checkpoints_no_truncate ON audit_checkpoints`);
     await q.query(`DROP TRIGGER IF EXISTS audit_checkpoints_append_only ON audit_checkpoints`);
     await q.query(`DROP FUNCTION IF EXISTS dm_audit_checkpoints_append_only()`);

@@ -52,20 +52,24 @@ describe('Audit retention: AUDIT_RETENTION_DAYS purges old entries and the chain
     const done = await retention.purgeExpired(new Date(boundary.getTime() + 30 * DAY_MS));
     expect(done).toContainEqual({ tenantId: tenant.id, purged: 5, throughSeq: '5' });
 
-    const seqs = await t.db.query(`SELECT seq::int, action FROM audit_log WHERE tenant_id = $1 ORDER BY seq`, [tenant.id]);
+    const seqs = await t.db.query(`SELECT seq::int, action FROM audit_log WHERE tenant_id = $1 ORDER BY seq`, [
+      tenant.id,
+    ]);
     expect(seqs).toEqual([
       { seq: 6, action: 'test.event' },
       { seq: 7, action: 'test.event' },
       { seq: 8, action: 'test.event' },
       { seq: 9, action: 'audit.purged' },
     ]);
-    const [checkpoint] = await t.db.query(`SELECT seq::int, hash, purged_count::int FROM audit_checkpoints WHERE tenant_id = $1`, [
-      tenant.id,
-    ]);
+    const [checkpoint] = await t.db.query(
+      `SELECT seq::int, hash, purged_count::int FROM audit_checkpoints WHERE tenant_id = $1`,
+      [tenant.id],
+    );
     expect(checkpoint).toEqual({ seq: 5, hash: fifth.hash, purged_count: 5 });
-    const [purgedEntry] = await t.db.query(`SELECT actor_id, metadata FROM audit_log WHERE tenant_id = $1 AND seq = 9`, [
-      tenant.id,
-    ]);
+    const [purgedEntry] = await t.db.query(
+      `SELECT actor_id, metadata FROM audit_log WHERE tenant_id = $1 AND seq = 9`,
+      [tenant.id],
+    );
     expect(purgedEntry).toEqual({
       actor_id: null,
       metadata: { purgedCount: 5, throughSeq: '5', cutoff: boundary.toISOString(), retentionDays: 30 },
@@ -118,7 +122,9 @@ describe('Audit retention: AUDIT_RETENTION_DAYS purges old entries and the chain
     await expect(t.db.query(`UPDATE audit_checkpoints SET seq = 0 WHERE tenant_id = $1`, [tenant.id])).rejects.toThrow(
       /append-only/,
     );
-    await expect(t.db.query(`DELETE FROM audit_checkpoints WHERE tenant_id = $1`, [tenant.id])).rejects.toThrow(/append-only/);
+    await expect(t.db.query(`DELETE FROM audit_checkpoints WHERE tenant_id = $1`, [tenant.id])).rejects.toThrow(
+      /append-only/,
+    );
     quiet.mockRestore();
 
     const [first] = await t.db.query(`SELECT id FROM audit_log WHERE tenant_id = $1 AND seq = 4`, [tenant.id]);

@@ -31,16 +31,27 @@ describe('Audit trail: GET /audit, GET /audit/verify, append-only', () => {
       const post = (url: string, rid: string, body?: unknown, token?: string) =>
         t.request({ method: 'POST', url: `/api/v2${url}`, body, token, headers: inTenant(rid) });
 
-      expect((await post('/auth/login', 'seq-0', { username: boss.username, password: boss.password })).status).toBe(200);
+      expect((await post('/auth/login', 'seq-0', { username: boss.username, password: boss.password })).status).toBe(
+        200,
+      );
       const aliceLogin = await post('/auth/login', 'seq-1', { username: alice.username, password: alice.password });
       expect(aliceLogin.status).toBe(200);
-      expect((await post('/auth/login', 'seq-2', { username: alice.username, password: 'Wrong-pass-1!' })).status).toBe(401);
-      expect((await post('/auth/login', 'seq-3', { username: 'nobody-here', password: 'Wrong-pass-1!' })).status).toBe(401);
+      expect((await post('/auth/login', 'seq-2', { username: alice.username, password: 'Wrong-pass-1!' })).status).toBe(
+        401,
+      );
+      expect((await post('/auth/login', 'seq-3', { username: 'nobody-here', password: 'Wrong-pass-1!' })).status).toBe(
+        401,
+      );
       const refreshed = await post('/auth/refresh', 'seq-4', { refreshToken: aliceLogin.body.refreshToken });
       expect(refreshed.status).toBe(200);
       const token = refreshed.body.accessToken;
       expect((await post('/users/me/consents', 'seq-5', { document: 'terms', version: '1' }, token)).status).toBe(200);
-      const exported = await t.request({ method: 'GET', url: '/api/v2/users/me/export', token, headers: inTenant('seq-6') });
+      const exported = await t.request({
+        method: 'GET',
+        url: '/api/v2/users/me/export',
+        token,
+        headers: inTenant('seq-6'),
+      });
       expect(exported.status).toBe(200);
       expect((await post('/auth/logout', 'seq-7', undefined, token)).status).toBe(204);
       bossTokens = await login(t, boss.username, boss.password, tenant.slug);
@@ -58,7 +69,14 @@ describe('Audit trail: GET /audit, GET /audit/verify, append-only', () => {
     });
 
     it('produces exactly the expected entries, newest first, each with the request id the client sent', () => {
-      const entry = (requestId: string | null, action: string, actorId: string | null, targetId: string | null, success: boolean, metadata: object) => ({
+      const entry = (
+        requestId: string | null,
+        action: string,
+        actorId: string | null,
+        targetId: string | null,
+        success: boolean,
+        metadata: object,
+      ) => ({
         id: expect.any(String),
         action,
         actorId,
@@ -96,7 +114,15 @@ describe('Audit trail: GET /audit, GET /audit/verify, append-only', () => {
       };
       expect(await ids(`userId=${alice.id}`)).toEqual(['seq-9', 'seq-7', 'seq-6', 'seq-5', 'seq-4', 'seq-2', 'seq-1']);
       expect(await ids(`actorId=${alice.id}`)).toEqual(['seq-7', 'seq-6', 'seq-5', 'seq-4', 'seq-1']);
-      expect(await ids(`targetId=${alice.id}`)).toEqual(['seq-9', 'seq-7', 'seq-6', 'seq-5', 'seq-4', 'seq-2', 'seq-1']);
+      expect(await ids(`targetId=${alice.id}`)).toEqual([
+        'seq-9',
+        'seq-7',
+        'seq-6',
+        'seq-5',
+        'seq-4',
+        'seq-2',
+        'seq-1',
+      ]);
       expect(await ids(`actorId=${boss.id}&targetId=${alice.id}`)).toEqual(['seq-9']);
       expect(await ids('action=auth.login.failure')).toEqual(['seq-3', 'seq-2']);
       expect(await ids('action=auth.login.*')).toHaveLength(5);
@@ -195,7 +221,9 @@ describe('Audit trail: GET /audit, GET /audit/verify, append-only', () => {
       await expect(t.db.query(`UPDATE audit_log SET ip_address = NULL WHERE id = $1`, [row.id])).rejects.toThrow(
         /append-only/,
       );
-      await expect(t.db.query(`DELETE FROM audit_log WHERE id = $1`, [row.id])).rejects.toThrow(/append-only \(DELETE refused\)/);
+      await expect(t.db.query(`DELETE FROM audit_log WHERE id = $1`, [row.id])).rejects.toThrow(
+        /append-only \(DELETE refused\)/,
+      );
       await expect(t.db.query(`TRUNCATE audit_log`)).rejects.toThrow(/append-only/);
 
       // The erasure path may only blank the three personal fields, and nothing else.
@@ -205,9 +233,13 @@ describe('Audit trail: GET /audit, GET /audit/verify, append-only', () => {
           await m.query(sql, [row.id]);
         });
       await expect(withErase(`UPDATE audit_log SET metadata = '{"x":1}' WHERE id = $1`)).rejects.toThrow(/only blank/);
-      await expect(withErase(`UPDATE audit_log SET ip_address = '10.9.9.9' WHERE id = $1`)).rejects.toThrow(/only blank/);
+      await expect(withErase(`UPDATE audit_log SET ip_address = '10.9.9.9' WHERE id = $1`)).rejects.toThrow(
+        /only blank/,
+      );
       await expect(
-        withErase(`UPDATE audit_log SET ip_address = NULL, user_agent = NULL, request_id = NULL, success = false WHERE id = $1`),
+        withErase(
+          `UPDATE audit_log SET ip_address = NULL, user_agent = NULL, request_id = NULL, success = false WHERE id = $1`,
+        ),
       ).rejects.toThrow(/only blank/);
       await expect(withErase(`DELETE FROM audit_log WHERE id = $1`)).rejects.toThrow(/append-only/);
 
@@ -273,7 +305,11 @@ describe('Audit trail: GET /audit, GET /audit/verify, append-only', () => {
     it('detects a deleted entry in the middle and at the end', async () => {
       const middle = await chain('audit-gap', 5);
       await tamper(`DELETE FROM audit_log WHERE id = $1`, [middle.ids[1]]);
-      expect(await verify(middle.tenantId)).toEqual({ checked: 4, firstBrokenId: middle.ids[2], problem: 'sequence_gap' });
+      expect(await verify(middle.tenantId)).toEqual({
+        checked: 4,
+        firstBrokenId: middle.ids[2],
+        problem: 'sequence_gap',
+      });
 
       const tail = await chain('audit-tail', 5);
       await tamper(`DELETE FROM audit_log WHERE id = $1`, [tail.ids[4]]);
@@ -286,10 +322,16 @@ describe('Audit trail: GET /audit, GET /audit/verify, append-only', () => {
 
     it('detects a changed ip address, but accepts the three personal fields blanked (erasure)', async () => {
       const c = await chain('audit-pii', 4);
-      await tamper(`UPDATE audit_log SET ip_address = NULL, user_agent = NULL, request_id = NULL WHERE id = $1`, [c.ids[0]]);
+      await tamper(`UPDATE audit_log SET ip_address = NULL, user_agent = NULL, request_id = NULL WHERE id = $1`, [
+        c.ids[0],
+      ]);
       expect(await verify(c.tenantId)).toEqual({ checked: 4, firstBrokenId: null, problem: null });
       await tamper(`UPDATE audit_log SET ip_address = '10.6.6.6' WHERE id = $1`, [c.ids[2]]);
-      expect(await verify(c.tenantId)).toEqual({ checked: 4, firstBrokenId: c.ids[2], problem: 'personal_fields_mismatch' });
+      expect(await verify(c.tenantId)).toEqual({
+        checked: 4,
+        firstBrokenId: c.ids[2],
+        problem: 'personal_fields_mismatch',
+      });
     });
 
     it('reports an empty chain as intact', async () => {

@@ -44,7 +44,11 @@ describe('GDPR: consent records, export and erasure', () => {
       phone: `+49151${Math.floor(1e7 + Math.random() * 9e7)}`,
       mobile: `+44770${Math.floor(1e6 + Math.random() * 9e6)}`,
     };
-    await t.db.query(`UPDATE users_v2 SET first_name = $2, last_name = $3 WHERE id = $1`, [p.id, p.firstName, p.lastName]);
+    await t.db.query(`UPDATE users_v2 SET first_name = $2, last_name = $3 WHERE id = $1`, [
+      p.id,
+      p.firstName,
+      p.lastName,
+    ]);
     return p;
   }
 
@@ -219,8 +223,18 @@ describe('GDPR: consent records, export and erasure', () => {
       const accepted = await call('GET', '/users/me/consents', tokens.accessToken);
       expect(accepted.body).toEqual({
         consents: [
-          { document: expect.any(String), version: '1', acceptedAt: '2025-01-02T03:04:05.000Z', ipAddress: '192.0.2.7' },
-          { document: expect.any(String), version: '1', acceptedAt: '2025-01-02T03:04:05.000Z', ipAddress: '192.0.2.7' },
+          {
+            document: expect.any(String),
+            version: '1',
+            acceptedAt: '2025-01-02T03:04:05.000Z',
+            ipAddress: '192.0.2.7',
+          },
+          {
+            document: expect.any(String),
+            version: '1',
+            acceptedAt: '2025-01-02T03:04:05.000Z',
+            ipAddress: '192.0.2.7',
+          },
         ],
         currentVersions: { terms: '1', privacy: '1' },
         consentRequired: false,
@@ -233,7 +247,11 @@ describe('GDPR: consent records, export and erasure', () => {
     it('asks again when the tenant raises a version, and accepts only the current one', async () => {
       await raiseVersions({ terms: '2', privacy: '1' });
       const raised = await call('GET', '/users/me/consents', tokens.accessToken);
-      expect(raised.body).toMatchObject({ currentVersions: { terms: '2', privacy: '1' }, consentRequired: true, outstanding: ['terms'] });
+      expect(raised.body).toMatchObject({
+        currentVersions: { terms: '2', privacy: '1' },
+        consentRequired: true,
+        outstanding: ['terms'],
+      });
       expect(await t.app.get(ConsentService).consentRequired(tenant.id, p.id)).toBe(true);
 
       const old = await call('POST', '/users/me/consents', tokens.accessToken, { document: 'terms', version: '1' });
@@ -256,7 +274,9 @@ describe('GDPR: consent records, export and erasure', () => {
       // Accepting it again records nothing new.
       const again = await call('POST', '/users/me/consents', tokens.accessToken, { document: 'terms', version: '2' });
       expect(again.status).toBe(200);
-      const rows = await t.db.query(`SELECT version FROM user_consents WHERE user_id = $1 AND document = 'terms'`, [p.id]);
+      const rows = await t.db.query(`SELECT version FROM user_consents WHERE user_id = $1 AND document = 'terms'`, [
+        p.id,
+      ]);
       expect(rows.map((r: any) => r.version).sort()).toEqual(['1', '2']);
       const entries = await t.db.query(
         `SELECT actor_id, target_id, metadata FROM audit_log WHERE action = 'consent.accepted' AND target_id = $1`,
@@ -313,7 +333,11 @@ describe('GDPR: consent records, export and erasure', () => {
         erasedAt: null,
       });
       expect(doc.roles).toEqual([{ name: expect.stringMatching(/^helpdesk-/), grantedAt: expect.any(String) }]);
-      expect(doc.profile).toMatchObject({ displayName: `${p.firstName} ${p.lastName}`, jobTitle: 'Engineer', locale: 'de-DE' });
+      expect(doc.profile).toMatchObject({
+        displayName: `${p.firstName} ${p.lastName}`,
+        jobTitle: 'Engineer',
+        locale: 'de-DE',
+      });
       expect(doc.contactInfo).toMatchObject({
         phone: p.phone,
         mobilePhone: p.mobile,
@@ -330,9 +354,18 @@ describe('GDPR: consent records, export and erasure', () => {
         settings: { greeting: `Hi ${p.firstName}` },
       });
       expect(doc.sessions).toHaveLength(2);
-      expect(doc.sessions[0]).toMatchObject({ id: expect.any(String), ipAddress: '127.0.0.1', userAgent: 'lightMyRequest', revokedAt: null });
+      expect(doc.sessions[0]).toMatchObject({
+        id: expect.any(String),
+        ipAddress: '127.0.0.1',
+        userAgent: 'lightMyRequest',
+        revokedAt: null,
+      });
       expect(doc.trustedDevices).toEqual([
-        expect.objectContaining({ deviceId: 'dev-1', ipAddress: '10.1.2.3', device: { browser: 'Firefox', os: 'Linux', type: 'desktop' } }),
+        expect.objectContaining({
+          deviceId: 'dev-1',
+          ipAddress: '10.1.2.3',
+          device: { browser: 'Firefox', os: 'Linux', type: 'desktop' },
+        }),
       ]);
       expect(doc.consents).toHaveLength(2);
       expect(doc.mfaMethods).toEqual([
@@ -354,7 +387,11 @@ describe('GDPR: consent records, export and erasure', () => {
       ]);
       expect(doc.invitationsSent).toEqual([expect.objectContaining({ email: 'friend@example.test', invitedBy: p.id })]);
       expect(doc.invitationsReceived).toEqual([expect.objectContaining({ email: p.email, invitedBy: boss.id })]);
-      expect(doc.auditEntries.map((e: any) => e.action)).toEqual(['auth.login.success', 'auth.login.success', 'gdpr.exported']);
+      expect(doc.auditEntries.map((e: any) => e.action)).toEqual([
+        'auth.login.success',
+        'auth.login.success',
+        'gdpr.exported',
+      ]);
       expect(doc.auditEntries[2]).toMatchObject({ actorId: p.id, targetId: p.id, ipAddress: '127.0.0.1' });
     });
 
@@ -379,7 +416,9 @@ describe('GDPR: consent records, export and erasure', () => {
       expect((await call('GET', `/users/${boss.id}/export`, tokens.accessToken)).status).toBe(403);
       expect((await call('GET', `/users/${p.id}/export`)).status).toBe(401);
       expect((await call('GET', '/users/not-a-uuid/export', bossTokens.accessToken)).status).toBe(400);
-      expect((await call('GET', '/users/7d0c1a52-0000-4000-8000-000000000000/export', bossTokens.accessToken)).status).toBe(404);
+      expect(
+        (await call('GET', '/users/7d0c1a52-0000-4000-8000-000000000000/export', bossTokens.accessToken)).status,
+      ).toBe(404);
       const [admin] = await t.db.query(`SELECT id FROM users_v2 WHERE username = 'admin'`);
       expect((await call('GET', `/users/${admin.id}/export`, bossTokens.accessToken)).status).toBe(404);
     });
@@ -455,12 +494,16 @@ describe('GDPR: consent records, export and erasure', () => {
       ]) {
         expect({ table, rows: await count(table) }).toEqual({ table, rows: 0 });
       }
-      expect(await t.db.query(`SELECT version, ip_address FROM user_consents WHERE user_id = $1 ORDER BY document`, [p.id])).toEqual([
+      expect(
+        await t.db.query(`SELECT version, ip_address FROM user_consents WHERE user_id = $1 ORDER BY document`, [p.id]),
+      ).toEqual([
         { version: '1', ip_address: null },
         { version: '1', ip_address: null },
       ]);
       const live = async (table: string) =>
-        (await t.db.query(`SELECT count(*)::int AS n FROM ${table} WHERE user_id = $1 AND revoked_at IS NULL`, [p.id]))[0].n;
+        (
+          await t.db.query(`SELECT count(*)::int AS n FROM ${table} WHERE user_id = $1 AND revoked_at IS NULL`, [p.id])
+        )[0].n;
       expect(await live('user_sessions_v2')).toBe(0);
       expect(await live('trusted_devices')).toBe(0);
       expect(await live('user_api_keys_v2')).toBe(0);
@@ -514,7 +557,13 @@ describe('GDPR: consent records, export and erasure', () => {
         `SELECT actor_id, target_id, ip_address, request_id, metadata FROM audit_log WHERE action = 'gdpr.erased' AND target_id = $1`,
         [p.id],
       );
-      expect(entry).toEqual({ actor_id: boss.id, target_id: p.id, ip_address: '127.0.0.1', request_id: expect.any(String), metadata: { self: false } });
+      expect(entry).toEqual({
+        actor_id: boss.id,
+        target_id: p.id,
+        ip_address: '127.0.0.1',
+        request_id: expect.any(String),
+        metadata: { self: false },
+      });
       expect(await verify()).toEqual({ intact: true, checked: expect.any(Number) });
     });
 

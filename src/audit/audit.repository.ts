@@ -116,10 +116,14 @@ export class AuditRepository {
     );
   }
 
+  /** Long chains take a while (about 10-20 µs an entry), longer than the pool's default statement timeout. */
   async verify(tenantId: string): Promise<ChainVerdict> {
-    const [row] = await this.dataSource.query<
-      { checked: string; broken_id: string | null; problem: ChainProblem | null; head_mismatch: boolean | null }[]
-    >(VERIFY_SQL, [tenantId]);
+    const [row] = await this.dataSource.transaction(async (m) => {
+      await m.query(`SET LOCAL statement_timeout = '10min'`);
+      return m.query<
+        { checked: string; broken_id: string | null; problem: ChainProblem | null; head_mismatch: boolean | null }[]
+      >(VERIFY_SQL, [tenantId]);
+    });
     const checked = Number(row.checked);
     if (row.broken_id) return { checked, firstBrokenId: row.broken_id, problem: row.problem };
     if (row.head_mismatch) return { checked, firstBrokenId: null, problem: 'head_mismatch' };
@@ -178,10 +182,12 @@ export class AuditRepository {
       [tenantId, last.seq],
     );
     await manager.query(`SET LOCAL dm.audit_purge = 'off'`);
-    await manager.query(
-      `INSERT INTO audit_checkpoints (tenant_id, seq, hash, purged_count) VALUES ($1, $2, $3, $4)`,
-      [tenantId, last.seq, last.hash, purged],
-    );
+    await manager.query(`INSERT INTO audit_checkpoints (tenant_id, seq, hash, purged_count) VALUES ($1, $2, $3, $4)`, [
+      tenantId,
+      last.seq,
+      last.hash,
+      purged,
+    ]);
     return { purged: Number(purged), throughSeq: last.seq };
   }
 }

@@ -6,7 +6,12 @@ import { RequestContext } from '../common/context/request-context';
 import { BusinessRuleViolation } from '../common/errors/domain-errors';
 import { TenantPolicyService } from '../tenants/tenant-policy.service';
 import { ConsentsRepository } from './consents.repository';
-import { CONSENT_DOCUMENTS, type AcceptConsentDto, type ConsentDocument, type ConsentStatusDto } from './dto/consent.dto';
+import {
+  CONSENT_DOCUMENTS,
+  type AcceptConsentDto,
+  type ConsentDocument,
+  type ConsentStatusDto,
+} from './dto/consent.dto';
 import { toConsentRecord } from './export.mapper';
 
 /**

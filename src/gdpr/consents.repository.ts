@@ -24,7 +24,11 @@ export class ConsentsRepository {
   }
 
   /** Which of the documents the user has accepted in exactly the given versions. */
-  async acceptedOf(tenantId: string, userId: string, versions: Record<ConsentDocument, string>): Promise<ConsentDocument[]> {
+  async acceptedOf(
+    tenantId: string,
+    userId: string,
+    versions: Record<ConsentDocument, string>,
+  ): Promise<ConsentDocument[]> {
     const rows = await this.dataSource.query<{ document: ConsentDocument }[]>(
       `SELECT DISTINCT document FROM user_consents
         WHERE tenant_id = $1 AND user_id = $2

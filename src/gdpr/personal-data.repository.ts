@@ -226,7 +226,12 @@ export class PersonalDataRepository {
     );
   }
 
-  invitationsReceived(manager: EntityManager, tenantId: string, userId: string, email: string): Promise<InvitationRow[]> {
+  invitationsReceived(
+    manager: EntityManager,
+    tenantId: string,
+    userId: string,
+    email: string,
+  ): Promise<InvitationRow[]> {
     return manager.query(
       `SELECT id, email, user_type, roles, invited_by, created_at, expires_at, accepted_at, revoked_at
          FROM invitations WHERE tenant_id = $1 AND (user_id = $2 OR lower(email) = lower($3))

@@ -26,7 +26,8 @@ export class AuditQueryDto {
 
   @ApiPropertyOptional({
     example: 'auth.*',
-    description: 'An exact action (`auth.login.failure`), or every action under a prefix with a trailing `.*` (`auth.*`, `auth.login.*`)',
+    description:
+      'An exact action (`auth.login.failure`), or every action under a prefix with a trailing `.*` (`auth.*`, `auth.login.*`)',
   })
   @IsOptional()
   @Matches(ACTION_FILTER, { message: 'action must be a dotted action name, optionally ending in .* (e.g. auth.*)' })

@@ -35,6 +35,10 @@ export class ConsentStatusDto {
   currentVersions: ConsentVersionsDto;
   @ApiProperty({ description: 'The user has not accepted the current version of every document' })
   consentRequired: boolean;
-  @ApiProperty({ enum: CONSENT_DOCUMENTS, isArray: true, description: 'Documents whose current version is not accepted' })
+  @ApiProperty({
+    enum: CONSENT_DOCUMENTS,
+    isArray: true,
+    description: 'Documents whose current version is not accepted',
+  })
   outstanding: ConsentDocument[];
 }

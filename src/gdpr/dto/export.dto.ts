@@ -144,6 +144,9 @@ export class UserExportDto {
   invitationsSent: ExportedInvitationDto[];
   @ApiProperty({ type: [ExportedInvitationDto], description: 'Invitations addressed to this user' })
   invitationsReceived: ExportedInvitationDto[];
-  @ApiProperty({ type: [AuditEntryDto], description: 'Audit entries where the user is the actor or the target, oldest first' })
+  @ApiProperty({
+    type: [AuditEntryDto],
+    description: 'Audit entries where the user is the actor or the target, oldest first',
+  })
   auditEntries: AuditEntryDto[];
 }
