@@ -1,6 +1,14 @@
 import { Global, Module } from '@nestjs/common';
+import { AuditRetentionService } from './audit-retention.service';
+import { AuditTrailService } from './audit-trail.service';
+import { AuditController } from './audit.controller';
+import { AuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
 
 @Global()
-@Module({ providers: [AuditService], exports: [AuditService] })
+@Module({
+  controllers: [AuditController],
+  providers: [AuditService, AuditRepository, AuditTrailService, AuditRetentionService],
+  exports: [AuditService, AuditRepository, AuditTrailService, AuditRetentionService],
+})
 export class AuditModule {}
