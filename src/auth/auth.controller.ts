@@ -1,6 +1,15 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { AllowRestricted, Authenticated, NoApiKey, Public } from '../common/auth/decorators';
+import { MfaRequiredDto } from '../mfa/dto/mfa-login.dto';
 import { AuthService } from './auth.service';
 import { LoginDto, LoginResponseDto, RefreshDto, TokenPairDto } from './dto/login.dto';
 
@@ -13,9 +22,13 @@ export class AuthController {
   @Public()
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in with username or email and password' })
-  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiExtraModels(LoginResponseDto, MfaRequiredDto)
+  @ApiOkResponse({
+    description: 'Tokens, or (when the user has MFA) an mfaToken for /auth/mfa/challenge',
+    schema: { oneOf: [{ $ref: getSchemaPath(LoginResponseDto) }, { $ref: getSchemaPath(MfaRequiredDto) }] },
+  })
   @ApiUnauthorizedResponse({ description: 'Unknown user, wrong password or locked account (indistinguishable)' })
-  login(@Body() dto: LoginDto): Promise<LoginResponseDto> {
+  login(@Body() dto: LoginDto): Promise<LoginResponseDto | MfaRequiredDto> {
     return this.auth.login(dto);
   }
 

@@ -4,12 +4,13 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtAuthenticator } from './jwt.authenticator';
 import { JwtStrategy } from './jwt.strategy';
+import { SessionIssuer } from './session-issuer';
 import { TokenService } from './token.service';
 
 @Module({
   imports: [PassportModule],
-  providers: [AuthService, TokenService, JwtStrategy, JwtAuthenticator],
+  providers: [AuthService, TokenService, SessionIssuer, JwtStrategy, JwtAuthenticator],
   controllers: [AuthController],
-  exports: [TokenService],
+  exports: [TokenService, SessionIssuer],
 })
 export class AuthModule {}

@@ -5,12 +5,12 @@ import { AuditService } from '../audit/audit.service';
 import { RequestContext } from '../common/context/request-context';
 import { PasswordHasher } from '../common/crypto/password-hasher';
 import { NotAuthenticated } from '../common/errors/domain-errors';
+import type { MfaRequiredDto } from '../mfa/dto/mfa-login.dto';
+import { MfaLoginService } from '../mfa/mfa-login.service';
 import { SessionsService, hashToken, newRefreshToken } from '../sessions/sessions.service';
 import { SessionsRepository } from '../sessions/sessions.repository';
 import { TenantPolicyService } from '../tenants/tenant-policy.service';
 import { TenantResolver } from '../tenants/tenant-resolver';
-import { User } from '../users/entities/user.entity';
-import { toUserDto } from '../users/users.mapper';
 import { UsersRepository } from '../users/users.repository';
 import type { LoginDto, LoginResponseDto, TokenPairDto } from './dto/login.dto';
 import { TokenService } from './token.service';
@@ -30,13 +30,14 @@ export class AuthService {
     private readonly context: RequestContext,
     private readonly tenants: TenantResolver,
     private readonly policies: TenantPolicyService,
+    private readonly mfaLogin: MfaLoginService,
   ) {}
 
   /**
    * Unknown user, wrong password and locked account all answer the same 401 after one bcrypt comparison,
    * so neither the body, the status nor the timing tells them apart.
    */
-  async login(dto: LoginDto): Promise<LoginResponseDto> {
+  async login(dto: LoginDto): Promise<LoginResponseDto | MfaRequiredDto> {
     const tenantId = this.context.tenantId;
     const tenant = await this.tenants.resolve(tenantId);
     const candidate = await this.users.findForLogin(tenantId, dto.username.trim());
@@ -108,46 +109,8 @@ export class AuthService {
         user.status === 'pending' ? 'The account is not active yet: verify your email first' : 'The account is not active',
       );
     }
-    return this.startSession(user, policy.sessionTimeoutMinutes);
-  }
-
-  private async startSession(user: User, idleTimeoutMinutes: number): Promise<LoginResponseDto> {
-    const { session, refreshToken } = await this.dataSource.transaction(async (manager) => {
-      const opened = await this.sessions.open(manager, {
-        tenantId: user.tenantId,
-        userId: user.id,
-        userType: user.userType,
-        ip: this.context.ip,
-        userAgent: this.context.userAgent,
-        idleTimeoutMinutes,
-      });
-      await this.users.recordLoginSuccess(manager, user.tenantId, user.id, this.context.ip);
-      await this.audit.record(
-        {
-          tenantId: user.tenantId,
-          action: 'auth.login.success',
-          actorId: user.id,
-          targetId: user.id,
-          metadata: { sessionId: opened.session.id },
-        },
-        manager,
-      );
-      return opened;
-    });
-    const access = this.tokens.signAccess({
-      userId: user.id,
-      tenantId: user.tenantId,
-      sessionId: session.id,
-      sessionExpiresAt: session.expiresAt,
-    });
-    return {
-      accessToken: access.token,
-      refreshToken,
-      tokenType: 'Bearer',
-      expiresIn: access.expiresIn,
-      sessionId: session.id,
-      user: toUserDto({ ...user, lastLoginAt: session.createdAt }),
-    };
+    // The second step: MFA challenge, trusted device, risk checks, or the session right away.
+    return this.mfaLogin.afterPassword(user, dto.deviceToken);
   }
 
   /**

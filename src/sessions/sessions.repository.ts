@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { SessionRestriction } from '../common/context/request-context';
 import type { UserType } from '../common/user-types';
 import { updateReturning } from '../database/sql';
 import { Session } from './entities/session.entity';
@@ -108,6 +109,13 @@ export class SessionsRepository {
       params,
     );
     return rows.map((r) => r.id);
+  }
+
+  async liftRestriction(tenantId: string, sessionId: string, restriction: SessionRestriction): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE user_sessions_v2 SET restriction = NULL WHERE tenant_id = $1 AND id = $2 AND restriction = $3`,
+      [tenantId, sessionId, restriction],
+    );
   }
 
   async touch(sessionId: string, at: Date): Promise<void> {

@@ -126,4 +126,11 @@ export class SessionsService {
   listActive(tenantId: string, userId: string): Promise<Session[]> {
     return this.sessions.listActive(tenantId, userId);
   }
+
+  /** Frees a session from a restriction once the user has done what it asked (e.g. set up MFA). */
+  async liftRestriction(tenantId: string, sessionId: string, restriction: SessionRestriction): Promise<void> {
+    await this.sessions.liftRestriction(tenantId, sessionId, restriction);
+    const live = this.liveness.get(sessionId);
+    if (live?.restriction === restriction) live.restriction = null;
+  }
 }
