@@ -33,6 +33,7 @@ export class MfaCodesRepository {
     });
   }
 
+  /** When the code still in flight (unused) for this method was sent; a spent code throttles nothing. */
   async lastSentAt(
     manager: EntityManager,
     tenantId: string,
@@ -42,6 +43,7 @@ export class MfaCodesRepository {
     const [row] = await manager.query<{ created_at: Date }[]>(
       `SELECT created_at FROM one_time_tokens
         WHERE tenant_id = $1 AND user_id = $2 AND purpose = 'mfa_code' AND metadata->>'method' = $3
+          AND used_at IS NULL
         ORDER BY created_at DESC LIMIT 1`,
       [tenantId, userId, method],
     );

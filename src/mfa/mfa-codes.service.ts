@@ -22,9 +22,9 @@ export function maskDestination(method: CodeMethod, to: string): string {
 }
 
 /**
- * SMS and email one-time codes: six digits, valid CODE_TTL_SECONDS, CODE_MAX_ATTEMPTS tries, one send
- * per CODE_RESEND_SECONDS. Stored as an HMAC (keyed with a key derived from ENCRYPTION_KEY, salted per
- * code): a million possible codes would fall to a plain hash at once.
+ * SMS and email one-time codes: six digits, valid CODE_TTL_SECONDS, CODE_MAX_ATTEMPTS tries; a new code
+ * replaces the one in flight at most every CODE_RESEND_SECONDS. Stored as an HMAC (keyed with a key
+ * derived from ENCRYPTION_KEY, salted per code): a million possible codes would fall to a plain hash at once.
  */
 @Injectable()
 export class MfaCodesService {
