@@ -25,12 +25,19 @@ describe('MFA secrets in the log', () => {
     const { secret, backupCodes } = await enrolTotp(t, session.accessToken);
     const step = await passwordLogin(t, user);
     await post(t, '/auth/mfa/challenge', { mfaToken: step.body.mfaToken, code: backupCodes[0] });
-    await post(t, '/auth/mfa/setup', { method: 'email' }, { token: session.accessToken });
+    const setup = await post(
+      t,
+      '/auth/mfa/setup',
+      { method: 'email', password: user.password },
+      { token: session.accessToken },
+    );
+    expect(setup.status).toBe(200);
     const code = lastMessage(t, user.email, 'mfa_code')!.code!;
     await post(t, '/auth/mfa/verify', { method: 'email', code }, { token: session.accessToken });
 
     const log = written.join('');
     expect(log).toContain('/auth/mfa/verify');
-    for (const needle of [secret, ...backupCodes, code, step.body.mfaToken]) expect(log).not.toContain(needle);
+    for (const needle of [secret, ...backupCodes, code, step.body.mfaToken, user.password])
+      expect(log).not.toContain(needle);
   });
 });

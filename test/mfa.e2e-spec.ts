@@ -199,6 +199,28 @@ describe('MFA: TOTP, backup codes, SMS and email codes, enforcement, admin reset
       ).toBe(200);
     });
 
+    it('adds another method only with the password, and then renews the backup codes', async () => {
+      const user = await userWithTotp();
+      const done = await post(t, '/auth/mfa/challenge', { mfaToken: await mfaToken(user), code: user.backupCodes[0] });
+      const token = done.body.accessToken;
+      expect((await post(t, '/auth/mfa/setup', { method: 'email' }, { token })).status).toBe(400);
+      const wrong = await post(t, '/auth/mfa/setup', { method: 'email', password: 'Wrong-password-1!' }, { token });
+      expect(wrong.status).toBe(403);
+      const setup = await post(t, '/auth/mfa/setup', { method: 'email', password: user.password }, { token });
+      expect(setup.status).toBe(200);
+      const code = lastMessage(t, user.email, 'mfa_code')!.code;
+      const verify = await post(t, '/auth/mfa/verify', { method: 'email', code }, { token });
+      expect(verify.status).toBe(200);
+      expect(verify.body.backupCodes).toHaveLength(10);
+      expect(
+        (await post(t, '/auth/mfa/challenge', { mfaToken: await mfaToken(user), code: user.backupCodes[1] })).status,
+      ).toBe(401);
+
+      const step = await passwordLogin(t, user);
+      expect(step.body.mfaMethods).toEqual(['totp', 'email', 'backup_code']);
+      expect(step.body.codeSentBy).toBeUndefined();
+    });
+
     it('disables a method only with the right password', async () => {
       const user = await userWithTotp();
       const done = await post(t, '/auth/mfa/challenge', { mfaToken: await mfaToken(user), code: user.backupCodes[0] });

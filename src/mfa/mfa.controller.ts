@@ -80,10 +80,11 @@ export class MfaController {
   @ApiOperation({
     summary: 'Start setting up a method: a TOTP secret and QR code, or a code sent by SMS or email',
     description:
-      'For sms, the number is `destination` when given, else the mobile phone (or phone) of the contact info.',
+      'For sms, the number is `destination` when given, else the mobile phone (or phone) of the contact info. ' +
+      'When a method is already enabled, `password` is required (a wrong one is 403 and counts toward the lockout).',
   })
   @ApiOkResponse({ schema: { oneOf: [{ $ref: getSchemaPath(TotpSetupDto) }, { $ref: getSchemaPath(CodeSentDto) }] } })
-  @ApiBadRequestResponse({ description: 'Unknown method, or no phone number for sms' })
+  @ApiBadRequestResponse({ description: 'Unknown method, no phone number for sms, or the password missing' })
   @ApiConflictResponse({ description: 'The method is already enabled' })
   @ApiTooManyRequestsResponse({ description: 'A code went out moments ago (see Retry-After)' })
   setup(@Body() dto: SetupMfaDto): Promise<TotpSetupDto | CodeSentDto> {

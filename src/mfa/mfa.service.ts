@@ -80,6 +80,14 @@ export class MfaService {
     if (dto.destination !== undefined && dto.method !== 'sms') {
       throw new BadInput('destination applies to the sms method only');
     }
+    // Adding a factor to an account MFA already protects (which also renews its backup codes) takes the
+    // password, as disabling one does: a stolen session alone must not change the account's factors.
+    const enabled = await this.mfa.enabledMethods(user.tenantId, user.id);
+    if (enabled.includes(dto.method)) throw alreadyEnabled(dto.method);
+    if (enabled.length > 0) {
+      if (dto.password === undefined) throw new BadInput('password is required to add a method to an account with MFA');
+      await this.confirmPassword(user, dto.password);
+    }
     switch (dto.method) {
       case 'totp': {
         const secret = newTotpSecret();
@@ -117,11 +125,13 @@ export class MfaService {
     const user = await this.caller();
     const pending = await this.mfa.findMethod(user.tenantId, user.id, dto.method);
     if (pending?.enabled) throw new Conflict(`${dto.method} is already enabled`);
-    if (!pending) throw new BadInput(`No ${dto.method} setup is pending: call /auth/mfa/setup first`);
+    if (!pending || (dto.method === 'totp' && !pending.secretEnc)) {
+      throw new BadInput(`No ${dto.method} setup is pending: call /auth/mfa/setup first`);
+    }
 
     let step: number | undefined;
     if (dto.method === 'totp') {
-      step = matchTotp(this.cipher.decrypt(pending.secretEnc ?? ''), dto.code.trim());
+      step = matchTotp(this.cipher.decrypt(pending.secretEnc!), dto.code.trim());
       if (step === undefined) throw new BadInput('The code is not valid; check the time on your device and try again');
     } else if (
       !(await this.codes.verify({
@@ -244,7 +254,7 @@ export class MfaService {
       secretEnc,
       destinationEnc,
     });
-    if (!started) throw new Conflict(`${method} is already enabled; disable it before setting it up again`);
+    if (!started) throw alreadyEnabled(method);
   }
 
   private async contactPhone(user: User): Promise<string | null> {
@@ -290,3 +300,6 @@ export class MfaService {
     await this.users.releaseLoginAttempt(user.tenantId, user.id);
   }
 }
+
+const alreadyEnabled = (method: MfaMethod) =>
+  new Conflict(`${method} is already enabled; disable it before setting it up again`);

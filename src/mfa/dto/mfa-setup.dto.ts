@@ -16,6 +16,16 @@ export class SetupMfaDto {
   @IsOptional()
   @Matches(/^\+[1-9]\d{6,14}$/, { message: 'destination must be a phone number in E.164 format (+4915112345678)' })
   destination?: string;
+
+  @ApiPropertyOptional({
+    format: 'password',
+    description: 'The caller’s current password: required when another method is already enabled',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1024)
+  password?: string;
 }
 
 export class TotpSetupDto {
