@@ -8,12 +8,15 @@ import { CommonModule } from './common/common.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { DevicesModule } from './devices/devices.module';
 import { GdprModule } from './gdpr/gdpr.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { MfaModule } from './mfa/mfa.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { RbacModule } from './rbac/rbac.module';
+import { RiskModule } from './risk/risk.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { UsersModule } from './users/users.module';
@@ -36,9 +39,12 @@ export class AppModule {
         RbacModule,
         SessionsModule,
         UsersModule,
+        RiskModule,
+        DevicesModule,
         AuthModule,
         ApiKeysModule,
         GdprModule,
+        MfaModule,
         HealthModule,
         MetricsModule,
       ],

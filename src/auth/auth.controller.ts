@@ -4,6 +4,7 @@ import {
   ApiBadRequestResponse,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiExtraModels,
   ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -11,8 +12,10 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
   ApiUnprocessableEntityResponse,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import { AllowRestricted, Authenticated, NoApiKey, Public } from '../common/auth/decorators';
+import { MfaRequiredDto } from '../mfa/dto/mfa-login.dto';
 import { UserDto } from '../users/dto/user.dto';
 import { AuthService } from './auth.service';
 import { AcceptInvitationDto, RegisterDto, TokenDto } from './dto/account.dto';
@@ -39,9 +42,13 @@ export class AuthController {
   @RateLimit('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in with username or email and password' })
-  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiExtraModels(LoginResponseDto, MfaRequiredDto)
+  @ApiOkResponse({
+    description: 'Tokens, or (when the user has MFA) an mfaToken for /auth/mfa/challenge',
+    schema: { oneOf: [{ $ref: getSchemaPath(LoginResponseDto) }, { $ref: getSchemaPath(MfaRequiredDto) }] },
+  })
   @ApiUnauthorizedResponse({ description: 'Unknown user, wrong password or locked account (indistinguishable)' })
-  login(@Body() dto: LoginDto): Promise<LoginResponseDto> {
+  login(@Body() dto: LoginDto): Promise<LoginResponseDto | MfaRequiredDto> {
     return this.auth.login(dto);
   }
 

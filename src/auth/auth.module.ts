@@ -11,6 +11,7 @@ import { PasswordFlowsService } from './password-flows.service';
 import { PasswordsModule } from './passwords/passwords.module';
 import { RateLimitModule } from './rate-limit/rate-limit.module';
 import { RegistrationService } from './registration.service';
+import { SessionIssuer } from './session-issuer';
 import { TokenService } from './token.service';
 
 @Module({
@@ -18,6 +19,7 @@ import { TokenService } from './token.service';
   providers: [
     AuthService,
     TokenService,
+    SessionIssuer,
     JwtStrategy,
     JwtAuthenticator,
     AccountsRepository,
@@ -27,6 +29,6 @@ import { TokenService } from './token.service';
     BackgroundWork,
   ],
   controllers: [AuthController],
-  exports: [TokenService, AuthService],
+  exports: [TokenService, AuthService, SessionIssuer],
 })
 export class AuthModule {}

@@ -7,17 +7,19 @@ import { PasswordHasher } from '../common/crypto/password-hasher';
 import { NotAuthenticated } from '../common/errors/domain-errors';
 import { FieldCipher } from '../common/crypto/field-cipher';
 import { AppConfig } from '../config/app-config';
+import type { MfaRequiredDto } from '../mfa/dto/mfa-login.dto';
+import { MfaLoginService } from '../mfa/mfa-login.service';
 import { Session } from '../sessions/entities/session.entity';
 import { SessionsService, hashToken, newRefreshToken, refreshTokenFamily } from '../sessions/sessions.service';
 import { SessionsRepository } from '../sessions/sessions.repository';
 import { TenantPolicyService } from '../tenants/tenant-policy.service';
 import { TenantResolver } from '../tenants/tenant-resolver';
-import { User } from '../users/entities/user.entity';
-import { toUserDto } from '../users/users.mapper';
+import type { User } from '../users/entities/user.entity';
 import { UsersRepository } from '../users/users.repository';
 import { AccountsRepository } from './accounts.repository';
 import type { LoginDto, LoginResponseDto, TokenPairDto } from './dto/login.dto';
 import { PasswordService } from './passwords/password.service';
+import { SessionIssuer } from './session-issuer';
 import { TokenService } from './token.service';
 
 const INVALID_CREDENTIALS = 'Invalid username or password';
@@ -41,13 +43,15 @@ export class AuthService {
     private readonly cipher: FieldCipher,
     private readonly config: AppConfig,
     private readonly accounts: AccountsRepository,
+    private readonly mfaLogin: MfaLoginService,
+    private readonly issuer: SessionIssuer,
   ) {}
 
   /**
    * Unknown user, wrong password and locked account all answer the same 401 after one bcrypt comparison,
    * so neither the body, the status nor the timing tells them apart.
    */
-  async login(dto: LoginDto): Promise<LoginResponseDto> {
+  async login(dto: LoginDto): Promise<LoginResponseDto | MfaRequiredDto> {
     const tenantId = this.context.tenantId;
     const tenant = await this.tenants.resolve(tenantId);
     const candidate = await this.users.findForLogin(tenantId, dto.username.trim());
@@ -124,59 +128,16 @@ export class AuthService {
           : 'The account is not active',
       );
     }
-    // Every check of the password step has passed; a second factor, when the user has one, goes here.
-    return this.completeLogin(user);
+    // The second step: MFA challenge, trusted device, risk checks, or the session right away.
+    return this.mfaLogin.afterPassword(user, dto.deviceToken);
   }
 
   /**
-   * Ends a login whose every factor has been verified: opens the session and issues the tokens. The one
-   * place a login succeeds — the password step above calls it, and a second-factor step calls it after its
-   * own check. An expired (or administratively flagged) password still signs in, but the session only
-   * reaches /auth/password/change until the password is changed.
+   * Completes a sign-in that needs no second factor of its own (an accepted invitation): the session,
+   * with the restrictions the policy implies, and the tokens.
    */
-  async completeLogin(user: User): Promise<LoginResponseDto> {
-    const policy = await this.policies.policyFor(user.tenantId);
-    const passwordExpired = await this.passwords.mustChange(user.tenantId, user.id, policy.password);
-    const { session, refreshToken } = await this.dataSource.transaction(async (manager) => {
-      const opened = await this.sessions.open(manager, {
-        tenantId: user.tenantId,
-        userId: user.id,
-        userType: user.userType,
-        ip: this.context.ip,
-        userAgent: this.context.userAgent,
-        idleTimeoutMinutes: policy.sessionTimeoutMinutes,
-        restriction: passwordExpired ? 'password_change' : null,
-      });
-      await this.users.recordLoginSuccess(manager, user.tenantId, user.id, this.context.ip);
-      await this.audit.record(
-        {
-          tenantId: user.tenantId,
-          action: 'auth.login.success',
-          actorId: user.id,
-          targetId: user.id,
-          metadata: passwordExpired
-            ? { sessionId: opened.session.id, passwordExpired }
-            : { sessionId: opened.session.id },
-        },
-        manager,
-      );
-      return opened;
-    });
-    const access = this.tokens.signAccess({
-      userId: user.id,
-      tenantId: user.tenantId,
-      sessionId: session.id,
-      sessionExpiresAt: session.expiresAt,
-    });
-    return {
-      accessToken: access.token,
-      refreshToken,
-      tokenType: 'Bearer',
-      expiresIn: access.expiresIn,
-      sessionId: session.id,
-      user: toUserDto({ ...user, lastLoginAt: session.createdAt }),
-      ...(passwordExpired ? { passwordExpired: true } : {}),
-    };
+  completeLogin(user: User): Promise<LoginResponseDto> {
+    return this.issuer.issue(user, {});
   }
 
   /**

@@ -1,4 +1,6 @@
 import { ApiKey } from '../api-keys/entities/api-key.entity';
+import { TrustedDevice } from '../devices/entities/trusted-device.entity';
+import { UserMfa } from '../mfa/entities/user-mfa.entity';
 import { UserContactInfo } from '../profiles/entities/user-contact-info.entity';
 import { UserPreferences } from '../profiles/entities/user-preferences.entity';
 import { UserProfile } from '../profiles/entities/user-profile.entity';
@@ -21,4 +23,6 @@ export const entities = [
   Session,
   Role,
   ApiKey,
+  UserMfa,
+  TrustedDevice,
 ];

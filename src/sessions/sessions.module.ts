@@ -1,5 +1,4 @@
 import { Global, Module } from '@nestjs/common';
-import { GeoIpService } from './geoip';
 import { SessionLiveness } from './session-liveness';
 import { SessionManagementService } from './session-management.service';
 import { SessionsController } from './sessions.controller';
@@ -8,8 +7,8 @@ import { SessionsService } from './sessions.service';
 
 @Global()
 @Module({
-  providers: [SessionsRepository, SessionLiveness, SessionsService, SessionManagementService, GeoIpService],
+  providers: [SessionsRepository, SessionLiveness, SessionsService, SessionManagementService],
   controllers: [SessionsController],
-  exports: [SessionsService, SessionsRepository, GeoIpService],
+  exports: [SessionsService, SessionsRepository],
 })
 export class SessionsModule {}

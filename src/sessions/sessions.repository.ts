@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { SessionRestriction } from '../common/context/request-context';
 import type { UserType } from '../common/user-types';
 import { updateReturning } from '../database/sql';
 import { Session } from './entities/session.entity';
@@ -111,7 +112,7 @@ export class SessionsRepository {
   }
 
   /** Lifts a session's restriction (the password was changed, MFA was set up). */
-  async clearRestriction(tenantId: string, sessionId: string, restriction: string): Promise<void> {
+  async clearRestriction(tenantId: string, sessionId: string, restriction: SessionRestriction): Promise<void> {
     await this.dataSource.query(
       `UPDATE user_sessions_v2 SET restriction = NULL WHERE tenant_id = $1 AND id = $2 AND restriction = $3`,
       [tenantId, sessionId, restriction],

@@ -6,7 +6,6 @@ import type { UserType } from '../common/user-types';
 import { AppConfig } from '../config/app-config';
 import { TenantPolicyService } from '../tenants/tenant-policy.service';
 import { deviceId, parseDevice } from './device';
-import { GeoIpService } from './geoip';
 import { GeoLocation, Session } from './entities/session.entity';
 import { LiveSession, SessionLiveness } from './session-liveness';
 import { SessionsRepository } from './sessions.repository';
@@ -54,12 +53,11 @@ export class SessionsService {
     private readonly liveness: SessionLiveness,
     private readonly config: AppConfig,
     private readonly policies: TenantPolicyService,
-    private readonly geoip: GeoIpService,
   ) {}
 
   /**
-   * Opens a session at login with its fingerprint (ip, device parsed from the user agent, device id, GeoIP
-   * location unless the caller already has it); the refresh token is returned once and only its hash is kept.
+   * Opens a session at login with its fingerprint (ip, device parsed from the user agent, device id, the
+   * GeoIP location the caller looked up); the refresh token is returned once and only its hash is kept.
    */
   async open(manager: EntityManager, o: OpenSession): Promise<{ session: Session; refreshToken: string }> {
     const family = newRefreshFamily();
@@ -74,7 +72,7 @@ export class SessionsService {
       userAgent: o.userAgent?.slice(0, 512) ?? null,
       device: parseDevice(o.userAgent),
       deviceId: deviceId(o.userAgent),
-      location: o.location !== undefined ? o.location : await this.geoip.locate(o.ip),
+      location: o.location ?? null,
       restriction: o.restriction ?? null,
       createdAt: now,
       lastActiveAt: now,

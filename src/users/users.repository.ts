@@ -236,6 +236,18 @@ export class UsersRepository {
     return rows.length === 1;
   }
 
+  /**
+   * Gives back an attempt taken by reserveLoginAttempt whose password was right but which does not end
+   * in a login yet (an MFA step follows, or a password re-confirmation): a right password is no failure.
+   */
+  async releaseLoginAttempt(tenantId: string, userId: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE users_v2 SET failed_login_attempts = greatest(failed_login_attempts - 1, 0)
+        WHERE tenant_id = $1 AND id = $2 AND locked_until IS NULL`,
+      [tenantId, userId],
+    );
+  }
+
   /** After a wrong password: locks the account when this failure was the last one allowed. */
   async recordLoginFailure(
     tenantId: string,
