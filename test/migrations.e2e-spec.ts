@@ -63,10 +63,18 @@ describe('migrations', () => {
     );
   });
 
-  it('reverts the last migration', async () => {
+  it('reverts the last migration, and every migration down to an empty schema', async () => {
+    const applied = async (): Promise<number> =>
+      (await ds.query(`SELECT count(*)::int AS n FROM typeorm_migrations`))[0].n;
+    const all = await applied();
     await ds.undoLastMigration({ transaction: 'each' });
-    const present = await tables();
-    expect(present.filter((t) => TABLES.includes(t)).length).toBeLessThan(TABLES.length);
+    expect(await applied()).toBe(all - 1);
+    expect(await ds.showMigrations()).toBe(true);
+
+    for (let i = 1; i < all; i++) await ds.undoLastMigration({ transaction: 'each' });
+    expect(await applied()).toBe(0);
+    expect((await tables()).filter((t) => TABLES.includes(t))).toEqual([]);
+
     await ds.runMigrations({ transaction: 'each' });
     expect(await tables()).toEqual(expect.arrayContaining(TABLES));
   });

@@ -27,6 +27,7 @@ import {
 } from './dto/mfa-setup.dto';
 import { MfaLoginService } from './mfa-login.service';
 import { MfaService } from './mfa.service';
+import { RateLimit } from '../auth/rate-limit/rate-limit';
 
 @ApiTags('auth')
 @ApiExtraModels(TotpSetupDto, CodeSentDto)
@@ -39,6 +40,7 @@ export class MfaController {
 
   @Post('challenge')
   @Public()
+  @RateLimit('login')
   @HttpCode(200)
   @ApiOperation({
     summary: 'Second sign-in step: a TOTP, SMS or email code, or a backup code → tokens',
@@ -53,6 +55,7 @@ export class MfaController {
 
   @Post('send')
   @Public()
+  @RateLimit('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Send (or resend) a sign-in code by SMS or email' })
   @ApiOkResponse({ type: CodeSentDto })
