@@ -6,7 +6,6 @@ export type InvalidationTopic = 'session.revoked' | 'permissions' | 'tenant' | '
 
 type Handler = (key: string) => void;
 
-const CHANNEL = 'dm:invalidate';
 
 /**
  * Tells every instance that something cached has changed. Handlers run at once for changes made here,
@@ -34,7 +33,7 @@ export class InvalidationBus implements OnModuleInit {
     });
     // Not awaited: with Redis down at start the subscription is made when it comes up (ioredis
     // re-subscribes on every reconnect), and the service starts regardless.
-    sub.subscribe(CHANNEL).catch((err: unknown) => this.logger.warn({ err }, 'could not subscribe'));
+    sub.subscribe(this.redis.key('invalidate')).catch((err: unknown) => this.logger.warn({ err }, 'could not subscribe'));
   }
 
   on(topic: InvalidationTopic, handler: Handler): void {
@@ -44,7 +43,7 @@ export class InvalidationBus implements OnModuleInit {
   publish(topic: InvalidationTopic, key: string): void {
     this.dispatch(topic, key);
     this.redis.client
-      ?.publish(CHANNEL, JSON.stringify({ from: this.instanceId, topic, key }))
+      ?.publish(this.redis.key('invalidate'), JSON.stringify({ from: this.instanceId, topic, key }))
       .catch((err: unknown) => this.logger.warn({ err }, 'could not publish an invalidation'));
   }
 

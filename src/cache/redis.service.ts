@@ -12,8 +12,10 @@ export class RedisService implements OnApplicationShutdown {
   private readonly logger = new Logger('Redis');
   readonly client: Redis | undefined;
   readonly subscriber: Redis | undefined;
+  private readonly prefix: string;
 
   constructor(config: AppConfig) {
+    this.prefix = config.redisPrefix;
     if (!config.redisUrl) return;
     const options = {
       maxRetriesPerRequest: 1,
@@ -41,6 +43,11 @@ export class RedisService implements OnApplicationShutdown {
         down = false;
       });
     }
+  }
+
+  /** A key (or channel) name in this deployment's namespace. */
+  key(...parts: string[]): string {
+    return this.prefix + parts.join(':');
   }
 
   get enabled(): boolean {

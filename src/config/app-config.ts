@@ -21,6 +21,8 @@ export class AppConfig {
   databaseUrl: string | undefined;
   dataDir: string;
   redisUrl: string | undefined;
+  /** Prefix of every Redis key and channel, so that deployments (or test runs) can share one Redis. */
+  redisPrefix: string;
   jwtSecret: string;
   jwtExpiryHours: number;
   jwtAlgorithm: JwtAlgorithm;
@@ -214,6 +216,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir,
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisPrefix: str(env, 'REDIS_PREFIX', 'dm:'),
     jwtSecret,
     jwtExpiryHours,
     jwtAlgorithm: oneOf<JwtAlgorithm>(env, 'JWT_ALGORITHM', 'HS256', ['HS256', 'EdDSA', 'ES256']),

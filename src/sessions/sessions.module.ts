@@ -4,10 +4,11 @@ import { SessionManagementService } from './session-management.service';
 import { SessionsController } from './sessions.controller';
 import { SessionsRepository } from './sessions.repository';
 import { SessionsService } from './sessions.service';
+import { SharedSessionState } from './shared-session-state';
 
 @Global()
 @Module({
-  providers: [SessionsRepository, SessionLiveness, SessionsService, SessionManagementService],
+  providers: [SessionsRepository, SessionLiveness, SharedSessionState, SessionsService, SessionManagementService],
   controllers: [SessionsController],
   exports: [SessionsService, SessionsRepository],
 })

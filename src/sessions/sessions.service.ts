@@ -9,6 +9,7 @@ import { deviceId, parseDevice } from './device';
 import { GeoLocation, Session } from './entities/session.entity';
 import { LiveSession, SessionLiveness } from './session-liveness';
 import { SessionsRepository } from './sessions.repository';
+import { SharedSession, SharedSessionState } from './shared-session-state';
 
 /** Tokens are 256 random bits; a fast hash is enough to store them (nothing to brute-force). */
 export function hashToken(token: string): string {
@@ -32,6 +33,8 @@ export function refreshTokenFamily(token: string): string | undefined {
 
 /** lastActiveAt is written back to the database at most this often per session. */
 const TOUCH_INTERVAL_MS = 60_000;
+/** ...and to the state shared through Redis at most this often per session and instance. */
+const SHARED_TOUCH_INTERVAL_MS = 5_000;
 
 export interface OpenSession {
   tenantId: string;
@@ -53,6 +56,7 @@ export class SessionsService {
     private readonly liveness: SessionLiveness,
     private readonly config: AppConfig,
     private readonly policies: TenantPolicyService,
+    private readonly shared: SharedSessionState,
   ) {}
 
   /**
@@ -101,27 +105,81 @@ export class SessionsService {
 
   /**
    * The session behind an access token, if it is still alive: not revoked, not expired, not idle for
-   * longer than the timeout. Answered from the cache; the database is asked only on a cache miss.
+   * longer than the timeout. Single instance: answered from the in-process cache, the database is asked
+   * only on a miss. With Redis: one Redis read per request, shared by every instance; when Redis is
+   * unreachable, PostgreSQL answers instead.
    */
   async check(sessionId: string): Promise<LiveSession | undefined> {
-    let live = this.liveness.get(sessionId);
-    if (!live) {
-      const found = await this.sessions.findWithUser(sessionId);
-      if (!found) return undefined;
-      const { sessionTimeoutMinutes } = await this.policies.policyFor(found.session.tenantId);
-      live = this.remember(found.session, found.userType, sessionTimeoutMinutes);
-      if (found.userStatus !== 'active') live.revoked = true;
+    if (!this.shared.enabled) return this.checkLocal(sessionId);
+    let shared: SharedSession | null;
+    try {
+      shared = await this.shared.get(sessionId);
+    } catch {
+      return this.checkInDatabase(sessionId);
     }
-    if (live.revoked) return undefined;
-    const now = Date.now();
-    if (now - live.lastActiveAt > live.idleTimeoutMs) {
-      await this.revoke({ tenantId: live.tenantId, sessionId }, 'idle_timeout');
+    let live = this.liveness.get(sessionId);
+    if (!shared || !live) {
+      // Nothing shared yet (or it expired): PostgreSQL decides, and Redis learns the answer.
+      live = await this.checkInDatabase(sessionId);
+      if (live) await this.share(live).catch(() => undefined);
+      return live;
+    }
+    if (shared.revoked) {
+      this.liveness.revoke([sessionId]);
       return undefined;
     }
+    live.restriction = shared.restriction;
+    live.lastActiveAt = Math.max(live.lastActiveAt, shared.lastActiveAt);
+    return this.stillActive(live, true);
+  }
+
+  private async checkLocal(sessionId: string): Promise<LiveSession | undefined> {
+    const live = this.liveness.get(sessionId) ?? (await this.load(sessionId));
+    if (!live || live.revoked) return undefined;
+    return this.stillActive(live, false);
+  }
+
+  /** The answer of PostgreSQL itself, for when there is no shared state to trust. */
+  private async checkInDatabase(sessionId: string): Promise<LiveSession | undefined> {
+    const cachedActivity = this.liveness.get(sessionId)?.lastActiveAt ?? 0;
+    const live = await this.load(sessionId);
+    if (!live || live.revoked) return undefined;
+    live.lastActiveAt = Math.max(live.lastActiveAt, cachedActivity);
+    return this.stillActive(live, false);
+  }
+
+  private async load(sessionId: string): Promise<LiveSession | undefined> {
+    const found = await this.sessions.findWithUser(sessionId);
+    if (!found) return undefined;
+    const { sessionTimeoutMinutes } = await this.policies.policyFor(found.session.tenantId);
+    const live = this.remember(found.session, found.userType, sessionTimeoutMinutes);
+    if (found.userStatus !== 'active') live.revoked = true;
+    return live;
+  }
+
+  private share(live: LiveSession): Promise<void> {
+    return this.shared.put(
+      live.sessionId,
+      { revoked: live.revoked, restriction: live.restriction, lastActiveAt: live.lastActiveAt },
+      live.expiresAt,
+    );
+  }
+
+  /** Idle timeout, then records the activity (in Redis at most every few seconds, in PostgreSQL every minute). */
+  private async stillActive(live: LiveSession, shared: boolean): Promise<LiveSession | undefined> {
+    const now = Date.now();
+    if (now - live.lastActiveAt > live.idleTimeoutMs) {
+      await this.revoke({ tenantId: live.tenantId, sessionId: live.sessionId }, 'idle_timeout');
+      return undefined;
+    }
+    const previous = live.lastActiveAt;
     live.lastActiveAt = now;
+    if (shared && now - previous > SHARED_TOUCH_INTERVAL_MS) {
+      this.shared.touch(live.sessionId, now).catch(() => undefined);
+    }
     if (now - live.persistedActiveAt > TOUCH_INTERVAL_MS) {
       live.persistedActiveAt = now;
-      this.sessions.touch(sessionId, new Date(now)).catch((err: unknown) => {
+      this.sessions.touch(live.sessionId, new Date(now)).catch((err: unknown) => {
         this.logger.warn({ err }, 'could not record session activity');
       });
     }
@@ -136,6 +194,7 @@ export class SessionsService {
   ): Promise<string[]> {
     const ids = await this.sessions.revoke(manager, where, reason);
     this.liveness.revoke(ids);
+    if (this.shared.enabled) await this.shared.revoke(ids);
     return ids;
   }
 
@@ -150,5 +209,7 @@ export class SessionsService {
     await this.sessions.clearRestriction(where.tenantId, where.sessionId, restriction);
     const live = this.liveness.get(where.sessionId);
     if (live?.restriction === restriction) live.restriction = null;
+    // If Redis misses this, its entry expires within a minute and is rebuilt from the database.
+    if (this.shared.enabled) await this.shared.liftRestriction(where.sessionId).catch(() => undefined);
   }
 }

@@ -53,6 +53,9 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
     RATE_LIMIT_LOGIN_PER_MINUTE: '0',
     RATE_LIMIT_PUBLIC_PER_MINUTE: '0',
+    // The whole suite runs against Redis too when REDIS_URL is set (CI does); each app has its own keys.
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    REDIS_PREFIX: `${database.name}:`,
     ...env,
   });
   const app = await createApp(config);

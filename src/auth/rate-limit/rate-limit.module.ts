@@ -1,14 +1,23 @@
 import { Module } from '@nestjs/common';
 import { ThrottlerModule, ThrottlerStorage } from '@nestjs/throttler';
 import { AppConfig } from '../../config/app-config';
+import { RedisService } from '../../cache/redis.service';
 import { FixedWindowThrottlerStorage } from './fixed-window.storage';
+import { RedisFixedWindowThrottlerStorage } from './redis-fixed-window.storage';
 import { RATE_LIMIT_CLASSES, RateLimitClass, rateLimitClassOf } from './rate-limit';
 
-/** Where the counts live: in process memory now; a shared (Redis) storage replaces this provider. */
+/** Where the counts live: in Redis when REDIS_URL is set (shared by every instance), else in process memory. */
 export const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
 
 @Module({
-  providers: [{ provide: RATE_LIMIT_STORAGE, useFactory: () => new FixedWindowThrottlerStorage() }],
+  providers: [
+    {
+      provide: RATE_LIMIT_STORAGE,
+      inject: [RedisService],
+      useFactory: (redis: RedisService) =>
+        redis.enabled ? new RedisFixedWindowThrottlerStorage(redis) : new FixedWindowThrottlerStorage(),
+    },
+  ],
   exports: [RATE_LIMIT_STORAGE],
 })
 class RateLimitStorageModule {}
