@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export type PasswordPreset = 'classic' | 'nist';
@@ -56,6 +57,8 @@ export class AppConfig {
   /** The password/login policy knobs set explicitly in the environment (they override the preset). */
   policyEnv: PolicyEnvOverrides;
   logLevel: string;
+  /** Worker processes of `npm run start:cluster` (default: one per core). */
+  workers: number;
 }
 
 export interface PolicyEnvOverrides {
@@ -251,6 +254,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       password: optional(env, 'BOOTSTRAP_ADMIN_PASSWORD'),
     },
     policyEnv: explicitPolicyEnv(env),
+    workers: int(env, 'WORKERS', availableParallelism(), 1, 256),
     logLevel: oneOf(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   } satisfies AppConfig);
 }
