@@ -8,6 +8,7 @@ import { PermissionResolver } from '../rbac/permission-resolver';
 import { TenantResolver } from '../tenants/tenant-resolver';
 import { hashApiKey, looksLikeApiKey } from './api-key-secret';
 import { ApiKeysRepository } from './api-keys.repository';
+import { InvalidationBus } from '../cache/invalidation-bus';
 
 /** How long a valid key is trusted from memory; it bounds how late another instance sees a revocation. */
 const CACHE_TTL_MS = 30_000;
@@ -51,7 +52,14 @@ export class ApiKeyAuthenticator implements Authenticator, OnModuleInit, OnModul
     private readonly keys: ApiKeysRepository,
     private readonly permissions: PermissionResolver,
     private readonly tenants: TenantResolver,
-  ) {}
+    private readonly bus: InvalidationBus,
+  ) {
+    bus.on('apikey', (hash) => {
+      this.epoch++;
+      this.cache.delete(hash);
+    });
+    bus.on('apikey.user', (userId) => this.dropUser(userId));
+  }
 
   onModuleInit(): void {
     this.registry.register(this);
@@ -108,10 +116,9 @@ export class ApiKeyAuthenticator implements Authenticator, OnModuleInit, OnModul
     };
   }
 
-  /** After a key's revocation has committed. */
+  /** After a key's revocation has committed; on every instance. */
   forgetKey(keyHash: string): void {
-    this.epoch++;
-    this.cache.delete(keyHash);
+    this.bus.publish('apikey', keyHash);
   }
 
   /**
@@ -120,6 +127,10 @@ export class ApiKeyAuthenticator implements Authenticator, OnModuleInit, OnModul
    * request with them asks the database, which refuses them once the transaction commits.
    */
   forgetUser(userId: string): void {
+    this.bus.publish('apikey.user', userId);
+  }
+
+  private dropUser(userId: string): void {
     this.epoch++;
     const now = Date.now();
     if (this.uncachable.size >= MAX_ENTRIES) {

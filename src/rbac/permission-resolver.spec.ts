@@ -1,5 +1,11 @@
 import type { DataSource } from 'typeorm';
+import { InvalidationBus } from '../cache/invalidation-bus';
+import { RedisService } from '../cache/redis.service';
+import { AppConfig } from '../config/app-config';
 import { PermissionResolver } from './permission-resolver';
+
+/** The bus of a single instance (no Redis). */
+const localBus = () => new InvalidationBus(new RedisService(Object.assign(new AppConfig(), { redisPrefix: 'test:' })));
 
 /** A data source whose queries wait until the test releases them, counting them. */
 function fakeDataSource(granted: string[]) {
@@ -17,7 +23,7 @@ function fakeDataSource(granted: string[]) {
 describe('PermissionResolver', () => {
   it('answers from its cache until invalidated', async () => {
     const db = fakeDataSource(['audit:read']);
-    const resolver = new PermissionResolver(db.dataSource);
+    const resolver = new PermissionResolver(db.dataSource, localBus());
     const first = resolver.forUser('t', 'u', 'customer');
     db.release();
     expect(await first).toEqual(new Set(['audit:read']));
@@ -32,7 +38,7 @@ describe('PermissionResolver', () => {
 
   it('does not answer from the entry of another user type', async () => {
     const db = fakeDataSource([]);
-    const resolver = new PermissionResolver(db.dataSource);
+    const resolver = new PermissionResolver(db.dataSource, localBus());
     const first = resolver.forUser('t', 'u', 'customer');
     db.release();
     await first;
@@ -43,7 +49,7 @@ describe('PermissionResolver', () => {
 
   it('does not cache what a lookup read before an invalidation that raced with it', async () => {
     const db = fakeDataSource(['audit:read']);
-    const resolver = new PermissionResolver(db.dataSource);
+    const resolver = new PermissionResolver(db.dataSource, localBus());
     const stale = resolver.forUser('t', 'u', 'customer');
     resolver.invalidate('u'); // e.g. the role was taken away while the query ran
     db.release();

@@ -3,8 +3,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { UserType } from '../common/user-types';
 import { effectivePermissions } from './built-in-roles';
+import { InvalidationBus } from '../cache/invalidation-bus';
 
-/** Bounds how stale another instance's cache can be: invalidation is in-process only. */
+const ALL = '*';
+
+/** Bounds how stale a cache can be should an invalidation message be lost. */
 const TTL_MS = 60_000;
 const MAX_ENTRIES = 100_000;
 
@@ -29,7 +32,12 @@ export class PermissionResolver {
    */
   private epoch = 0;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly bus: InvalidationBus,
+  ) {
+    bus.on('permissions', (userId) => this.forget(userId));
+  }
 
   async forUser(tenantId: string, userId: string, userType: UserType): Promise<ReadonlySet<string>> {
     const hit = this.cached(userId, userType);
@@ -65,12 +73,17 @@ export class PermissionResolver {
     return this.epoch;
   }
 
-  /** Forgets the given users' permissions (all users' without an argument). */
+  /** Forgets the given users' permissions (all users' without an argument), on every instance. */
   invalidate(userIds?: string | Iterable<string>): void {
+    if (userIds === undefined) this.bus.publish('permissions', ALL);
+    else if (typeof userIds === 'string') this.bus.publish('permissions', userIds);
+    else for (const id of userIds) this.bus.publish('permissions', id);
+  }
+
+  private forget(userId: string): void {
     this.epoch++;
-    if (userIds === undefined) this.cache.clear();
-    else if (typeof userIds === 'string') this.cache.delete(userIds);
-    else for (const id of userIds) this.cache.delete(id);
+    if (userId === ALL) this.cache.clear();
+    else this.cache.delete(userId);
   }
 
   private cached(userId: string, userType: UserType): ReadonlySet<string> | undefined {

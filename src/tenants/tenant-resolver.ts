@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { InvalidationBus } from '../cache/invalidation-bus';
 import { Tenant } from './entities/tenant.entity';
 import { TenantsRepository } from './tenants.repository';
 
@@ -6,13 +7,18 @@ const TTL_MS = 30_000;
 
 /**
  * Looks tenants up by id or slug for every request, from a short-lived in-process cache: tenants change
- * rarely, and a change made here invalidates the entry at once.
+ * rarely, and a change invalidates the entry at once on every instance (through Redis when configured).
  */
 @Injectable()
 export class TenantResolver {
   private readonly cache = new Map<string, { tenant: Tenant | null; expires: number }>();
 
-  constructor(private readonly tenants: TenantsRepository) {}
+  constructor(
+    private readonly tenants: TenantsRepository,
+    private readonly bus: InvalidationBus,
+  ) {
+    bus.on('tenant', (keys) => this.forget(keys));
+  }
 
   async resolve(ref: string): Promise<Tenant | null> {
     const key = ref.toLowerCase();
@@ -24,8 +30,12 @@ export class TenantResolver {
     return tenant;
   }
 
+  /** Forgets a changed tenant, on every instance. */
   invalidate(tenant: Pick<Tenant, 'id' | 'slug'>): void {
-    this.cache.delete(tenant.id.toLowerCase());
-    this.cache.delete(tenant.slug.toLowerCase());
+    this.bus.publish('tenant', `${tenant.id.toLowerCase()} ${tenant.slug.toLowerCase()}`);
+  }
+
+  private forget(keys: string): void {
+    for (const key of keys.split(' ')) this.cache.delete(key);
   }
 }
