@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { InvalidationBus } from '../cache/invalidation-bus';
 import { RequestContext } from '../common/context/request-context';
 
 export interface AuditEntry {
@@ -24,6 +25,7 @@ export class AuditService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly context: RequestContext,
+    private readonly bus: InvalidationBus,
   ) {}
 
   async record(entry: AuditEntry, manager: EntityManager = this.dataSource.manager): Promise<void> {
@@ -40,5 +42,8 @@ export class AuditService {
       entry.success ?? true,
       JSON.stringify(entry.metadata ?? {}),
     ]);
+    // Every change to an account is audited with the account as its target, which makes this the one
+    // place that can tell every instance to forget what it cached of that account.
+    if (entry.targetId && (entry.targetType ?? 'user') === 'user') this.bus.publish('user', entry.targetId);
   }
 }

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { RedisService } from './redis.service';
 
-export type InvalidationTopic = 'permissions' | 'tenant' | 'apikey' | 'apikey.user';
+export type InvalidationTopic = 'permissions' | 'tenant' | 'apikey' | 'apikey.user' | 'user';
 
 type Handler = (key: string) => void;
 

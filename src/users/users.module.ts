@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { ProfilesModule } from '../profiles/profiles.module';
+import { AccountCache } from './account-cache';
 import { BulkOperationsService } from './bulk/bulk-operations.service';
 import { IdempotencyKeysRepository } from './bulk/idempotency-keys.repository';
 import { InvitationsController } from './invitations/invitations.controller';
@@ -21,6 +22,7 @@ import { UsersService } from './users.service';
   providers: [
     UsersRepository,
     UsersService,
+    AccountCache,
     UserRolesRepository,
     UserRolesService,
     UserLifecycleService,

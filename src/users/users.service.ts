@@ -17,6 +17,7 @@ import { assertMayAssignType, assertMayManage } from './user-access';
 import { UserRolesService } from './user-roles.service';
 import { toUserDetailDto } from './users.mapper';
 import { UserChanges, UsersRepository } from './users.repository';
+import { AccountCache } from './account-cache';
 
 /** Accounts: create, read, change; the self-service side of /users/me. Lifecycle is UserLifecycleService's. */
 @Injectable()
@@ -32,11 +33,12 @@ export class UsersService {
     private readonly policies: TenantPolicyService,
     private readonly sessions: SessionsService,
     private readonly permissions: PermissionResolver,
+    private readonly accounts: AccountCache,
   ) {}
 
   async me(): Promise<UserDetailDto> {
     const principal = this.context.requirePrincipal();
-    return this.detail(principal.homeTenantId, principal.userId);
+    return this.accounts.get(principal.userId, () => this.detail(principal.homeTenantId, principal.userId));
   }
 
   async updateMe(dto: UpdateMeDto): Promise<UserDetailDto> {
