@@ -32,7 +32,11 @@ export const REDACTED_PATHS = [
           genReqId: (req: IncomingMessage & { id?: string }) => req.id ?? '',
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
           // Health probes and scrapes would drown the log.
-          autoLogging: { ignore: (req: IncomingMessage) => /^\/(health|metrics)/.test(req.url ?? '') },
+          // (The middleware sees the URL relative to its mount point; originalUrl is the whole one.)
+          autoLogging: {
+            ignore: (req: IncomingMessage & { originalUrl?: string }) =>
+              /^\/(health|metrics)/.test(req.originalUrl ?? req.url ?? ''),
+          },
           customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
           serializers: {
             req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
