@@ -86,7 +86,7 @@ describe('Auth: forgotten, reset and changed passwords', () => {
       ).toBe(401);
       expect((await attempt(user.username, user.password)).status).toBe(401);
       expect((await attempt(user.username, 'Brand-New-Harbor-9')).status).toBe(200);
-      expect(await audits('auth.password.reset', user.id)).toEqual([{ revokedSessions: 2 }]);
+      expect(await audits('auth.password.reset', user.id)).toEqual([{ revokedSessions: 2, trustedDevicesRevoked: 0 }]);
       expect(messagesTo(t, user.email, 'password_changed')).toHaveLength(1);
     });
 
@@ -150,7 +150,7 @@ describe('Auth: forgotten, reset and changed passwords', () => {
       expect((await attempt(user.username, 'Brand-New-Harbor-9')).status).toBe(200);
       expect((await attempt(user.username, user.password)).status).toBe(401);
       expect(await audits('auth.password.changed', user.id)).toEqual([
-        { sessionId: current.sessionId, revokedSessions: 1 },
+        { sessionId: current.sessionId, revokedSessions: 1, trustedDevicesRevoked: 0 },
       ]);
       expect(messagesTo(t, user.email, 'password_changed')).toHaveLength(1);
     });

@@ -92,4 +92,12 @@ export class ApiKeysService {
     this.authenticator.forgetUser(userId);
     return ids;
   }
+
+  /**
+   * For the users feature, once a user's type change has committed: their keys stay valid, but cached
+   * keys carry the owner's type, so they are read again and act with the new type's permissions at once.
+   */
+  forgetCachedKeysOf(userId: string): void {
+    this.authenticator.forgetUser(userId);
+  }
 }

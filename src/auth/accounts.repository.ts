@@ -170,21 +170,4 @@ export class AccountsRepository {
     );
     return rows.length === 1;
   }
-
-  /** Grants the tenant's roles of these names (names that are not roles of the tenant are ignored). */
-  async grantRolesByName(
-    manager: EntityManager,
-    tenantId: string,
-    userId: string,
-    roles: string[],
-    grantedBy: string | null,
-  ): Promise<void> {
-    if (!roles.length) return;
-    await manager.query(
-      `INSERT INTO user_roles (tenant_id, user_id, role_id, granted_by)
-       SELECT $1, $2, r.id, $4 FROM roles r WHERE r.tenant_id = $1 AND lower(r.name) = ANY(SELECT lower(unnest($3::text[])))
-       ON CONFLICT DO NOTHING`,
-      [tenantId, userId, roles, grantedBy],
-    );
-  }
 }

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { RequestContext } from '../common/context/request-context';
 import { BadInput } from '../common/errors/domain-errors';
+import { TrustedDevicesService } from '../devices/trusted-devices.service';
 import { NotificationsService } from '../notifications/notifications.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { TenantPolicyService } from '../tenants/tenant-policy.service';
@@ -33,6 +34,7 @@ export class PasswordFlowsService {
     private readonly passwords: PasswordService,
     private readonly policies: TenantPolicyService,
     private readonly sessions: SessionsService,
+    private readonly devices: TrustedDevicesService,
     private readonly notifications: NotificationsService,
     private readonly audit: AuditService,
     private readonly context: RequestContext,
@@ -48,7 +50,10 @@ export class PasswordFlowsService {
     this.background.run('password reset request', () => this.sendResetLink(tenantId, email.trim()));
   }
 
-  /** Sets a new password with a reset token (single use, one hour); every session of the user ends. */
+  /**
+   * Sets a new password with a reset token (single use, one hour); every session of the user ends, and no
+   * device stays trusted to skip MFA.
+   */
   async reset(dto: ResetPasswordDto): Promise<void> {
     const tenantId = this.context.tenantId;
     const userId = await this.tokens.peek(tenantId, 'password_reset', dto.token);
@@ -67,13 +72,14 @@ export class PasswordFlowsService {
       await this.passwords.store(manager, tenantId, user.id, hash, policy);
       await this.accounts.clearLockout(manager, tenantId, user.id);
       const revoked = await this.sessions.revoke({ tenantId, userId: user.id }, 'password_reset', manager);
+      const trustedDevicesRevoked = await this.devices.revokeAll(tenantId, user.id, manager);
       await this.audit.record(
         {
           tenantId,
           action: 'auth.password.reset',
           actorId: user.id,
           targetId: user.id,
-          metadata: { revokedSessions: revoked.length },
+          metadata: { revokedSessions: revoked.length, trustedDevicesRevoked },
         },
         manager,
       );
@@ -84,8 +90,8 @@ export class PasswordFlowsService {
   /**
    * The signed-in user changes their password. A wrong current password is 400 (not 401: the caller is
    * authenticated, only the field is wrong) and counts as a failed login towards the lockout, so a stolen
-   * access token cannot be used to guess it. The other sessions end; the current one keeps going, freed of
-   * its expired-password restriction.
+   * access token cannot be used to guess it. The other sessions end and every trusted device has to pass
+   * MFA again; the current session keeps going, freed of its expired-password restriction.
    */
   async change(dto: ChangePasswordDto): Promise<void> {
     const principal = this.context.requirePrincipal();
@@ -106,13 +112,14 @@ export class PasswordFlowsService {
         'password_changed',
         manager,
       );
+      const trustedDevicesRevoked = await this.devices.revokeAll(tenantId, user.id, manager);
       await this.audit.record(
         {
           tenantId,
           action: 'auth.password.changed',
           actorId: user.id,
           targetId: user.id,
-          metadata: { sessionId: principal.sessionId, revokedSessions: revoked.length },
+          metadata: { sessionId: principal.sessionId, revokedSessions: revoked.length, trustedDevicesRevoked },
         },
         manager,
       );

@@ -6,6 +6,8 @@ import { RequestContext } from '../common/context/request-context';
 import { FieldCipher } from '../common/crypto/field-cipher';
 import { BadInput, Conflict, Forbidden } from '../common/errors/domain-errors';
 import { NotificationsService } from '../notifications/notifications.service';
+import { PermissionResolver } from '../rbac/permission-resolver';
+import { RoleAssignmentService } from '../rbac/role-assignment.service';
 import { TenantPolicyService } from '../tenants/tenant-policy.service';
 import { TenantResolver } from '../tenants/tenant-resolver';
 import type { UserDto } from '../users/dto/user.dto';
@@ -42,6 +44,8 @@ export class RegistrationService {
     private readonly cipher: FieldCipher,
     private readonly context: RequestContext,
     private readonly auth: AuthService,
+    private readonly roleAssignment: RoleAssignmentService,
+    private readonly permissions: PermissionResolver,
   ) {}
 
   /**
@@ -160,19 +164,27 @@ export class RegistrationService {
       }
       await this.accounts.linkInvitation(manager, tenantId, invitation.id, userId);
       await this.passwords.store(manager, tenantId, userId, hash, passwordPolicy);
-      await this.accounts.grantRolesByName(manager, tenantId, userId, invitation.roles, invitation.invitedBy);
+      const roles = await this.roleAssignment.grantInvited(
+        manager,
+        tenantId,
+        userId,
+        invitation.roles,
+        invitation.invitedBy,
+      );
       await this.audit.record(
         {
           tenantId,
           action: 'user.invitation.accepted',
           actorId: userId,
           targetId: userId,
-          metadata: { invitationId: invitation.id },
+          metadata: { invitationId: invitation.id, roles },
         },
         manager,
       );
       return this.requireUser(tenantId, userId, manager);
     });
+    // An account an administrator created pending may have had its (role-less) permissions cached.
+    this.permissions.invalidate(user.id);
     return this.auth.completeLogin(user);
   }
 

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { RequestContext, type SessionRestriction } from '../common/context/request-context';
+import { ConsentService } from '../gdpr/consent.service';
 import { GeoIpService } from '../risk/geoip.service';
 import type { GeoLocation } from '../sessions/entities/session.entity';
 import { SessionsService } from '../sessions/sessions.service';
@@ -41,6 +42,7 @@ export class SessionIssuer {
     private readonly policies: TenantPolicyService,
     private readonly passwords: PasswordService,
     private readonly geo: GeoIpService,
+    private readonly consents: ConsentService,
   ) {}
 
   async issue(user: User, o: IssueSessionOptions): Promise<LoginResponseDto> {
@@ -51,6 +53,8 @@ export class SessionIssuer {
     const passwordExpired = await this.passwords.mustChange(user.tenantId, user.id, policy.password);
     const restriction = passwordExpired ? 'password_change' : (o.restriction ?? null);
     const location = o.location !== undefined ? o.location : await this.geo.lookup(this.context.ip);
+    // The tenant raised its terms or privacy version above what the user accepted: the client asks again.
+    const consentRequired = await this.consents.consentRequired(user.tenantId, user.id);
     const { session, refreshToken } = await this.dataSource.transaction(async (manager) => {
       const opened = await this.sessions.open(manager, {
         tenantId: user.tenantId,
@@ -94,6 +98,7 @@ export class SessionIssuer {
       user: toUserDto({ ...user, lastLoginAt: session.createdAt }),
       ...(passwordExpired ? { passwordExpired: true } : {}),
       ...(o.mfaSetupRequired ? { mfaSetupRequired: true } : {}),
+      ...(consentRequired ? { consentRequired: true } : {}),
     };
   }
 }

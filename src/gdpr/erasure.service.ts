@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AuditRepository } from '../audit/audit.repository';
 import { AuditService } from '../audit/audit.service';
 import { RequestContext } from '../common/context/request-context';
@@ -29,6 +30,7 @@ export class ErasureService {
     private readonly auditEntries: AuditRepository,
     private readonly audit: AuditService,
     private readonly sessions: SessionsService,
+    private readonly apiKeys: ApiKeysService,
     private readonly hasher: PasswordHasher,
     private readonly users: UsersRepository,
     private readonly policies: TenantPolicyService,
@@ -85,6 +87,7 @@ export class ErasureService {
       await this.data.blankKeptRecords(m, tenantId, userId, subject.email);
       await this.data.deletePersonalRows(m, tenantId, userId);
       await this.sessions.revoke({ tenantId, userId }, 'user_erased', m);
+      await this.apiKeys.revokeAllForUser(m, tenantId, userId, 'user_erased');
       const erasedAt = await this.data.anonymizeAccount(m, tenantId, userId);
       // On self-erasure the erasure entry is the user's own request, so it is written before the blanking
       // and loses its ip/user agent like every other entry of theirs; an administrator's entry keeps them.

@@ -326,12 +326,6 @@ export class PersonalDataRepository {
         WHERE tenant_id = $1 AND user_id = $2`,
       params,
     );
-    await manager.query(
-      `UPDATE user_api_keys_v2 SET revoked_reason = CASE WHEN revoked_at IS NULL THEN 'user_erased' ELSE revoked_reason END,
-              revoked_at = coalesce(revoked_at, now())
-        WHERE tenant_id = $1 AND user_id = $2`,
-      params,
-    );
     // Invitations addressed to the user; a pending one is withdrawn, since its address is gone.
     await manager.query(
       `UPDATE invitations SET email = '',

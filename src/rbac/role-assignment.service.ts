@@ -121,6 +121,31 @@ export class RoleAssignmentService {
     );
   }
 
+  /**
+   * Grants the roles an invitation names to the user accepting it, in the accepting transaction; returns
+   * the names granted. Whether the inviter may grant them was checked when the invitation was made
+   * (resolveAssignable); a role deleted since is skipped. The caller drops the user's cached permissions
+   * once its transaction commits.
+   */
+  async grantInvited(
+    manager: EntityManager,
+    tenantId: string,
+    userId: string,
+    names: readonly string[],
+    invitedBy: string | null,
+  ): Promise<string[]> {
+    if (names.length === 0) return [];
+    const roles = await this.roles.findByNames(tenantId, names);
+    await this.roles.grant(
+      manager,
+      tenantId,
+      userId,
+      roles.map((r) => r.id),
+      invitedBy,
+    );
+    return roles.map((r) => r.name);
+  }
+
   private async resolve(tenantId: string, names: readonly string[]): Promise<RoleWithPermissions[]> {
     const found = await this.roles.findByNames(tenantId, names);
     const known = new Set(found.map((r) => r.name.toLowerCase()));

@@ -4,18 +4,13 @@ import type { UserType } from '../common/user-types';
 import { BUILT_IN_ROLE_PERMISSIONS } from '../rbac/built-in-roles';
 
 /**
- * Whether the caller holds every permission that the built-in role of `userType` carries. Nobody can
- * create, promote, change or lock out an account more powerful than their own: a tenant admin cannot
- * touch a super admin, a reseller cannot mint a support agent.
+ * Whether the caller holds every permission that the built-in role of `userType` carries. Nobody changes
+ * or locks out an account more powerful than their own: a tenant admin cannot touch a super admin, a
+ * reseller cannot edit a support agent. (Who may give which user type or roles is the RBAC feature's
+ * PrivilegeService's call.)
  */
-export function outranks(principal: Principal, userType: UserType): boolean {
+function outranks(principal: Principal, userType: UserType): boolean {
   return BUILT_IN_ROLE_PERMISSIONS[userType].every((p) => principal.permissions.has(p));
-}
-
-export function assertMayAssignType(principal: Principal, userType: UserType): void {
-  if (!outranks(principal, userType)) {
-    throw new Forbidden(`You cannot give an account the user type ${userType}: it holds permissions you do not`);
-  }
 }
 
 export function assertMayManage(principal: Principal, target: { userType: UserType }): void {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../common/context/request-context';
 import { RequestContext } from '../common/context/request-context';
@@ -40,6 +41,7 @@ export class UserLifecycleService {
     private readonly users: UsersRepository,
     private readonly usersService: UsersService,
     private readonly sessions: SessionsService,
+    private readonly apiKeys: ApiKeysService,
     private readonly audit: AuditService,
     private readonly context: RequestContext,
   ) {}
@@ -70,9 +72,9 @@ export class UserLifecycleService {
 
   /**
    * Applies a planned change to users of one tenant inside the caller's transaction: a compare-and-set on
-   * the status (a concurrent change makes a user drop out rather than be overwritten), the revocations, one
-   * audit entry per user. The status and the API keys change in one statement for all the users; returns
-   * the ids that changed.
+   * the status in one statement for all the users (a concurrent change makes a user drop out rather than be
+   * overwritten), the revocations (API keys through their feature, whose in-process cache drops them at
+   * once), one audit entry per user. Returns the ids that changed.
    */
   async applyMany(
     manager: EntityManager,
@@ -93,11 +95,9 @@ export class UserLifecycleService {
     );
     const why = `user_${to}`;
     const revoking = REVOKING_ACTIONS.has(action);
-    const keys = revoking
-      ? await this.users.revokeApiKeys(manager, tenantId, [...previous.keys()], why)
-      : new Map<string, number>();
     for (const [userId, was] of previous) {
       const sessions = revoking ? await this.sessions.revoke({ tenantId, userId }, why, manager) : [];
+      const keys = revoking ? await this.apiKeys.revokeAllForUser(manager, tenantId, userId, why) : [];
       await this.audit.record(
         {
           tenantId,
@@ -109,7 +109,7 @@ export class UserLifecycleService {
             to,
             ...(reason ? { reason } : {}),
             sessionsRevoked: sessions.length,
-            apiKeysRevoked: keys.get(userId) ?? 0,
+            apiKeysRevoked: keys.length,
           },
         },
         manager,

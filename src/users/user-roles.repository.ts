@@ -13,14 +13,6 @@ export interface RoleRef {
 export class UserRolesRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** The tenant's roles with these names (case-insensitive). */
-  findByNames(tenantId: string, names: string[], manager: EntityManager = this.dataSource.manager): Promise<RoleRef[]> {
-    return manager.query<RoleRef[]>(
-      `SELECT id, name FROM roles WHERE tenant_id = $1 AND lower(name) = ANY($2::text[])`,
-      [tenantId, names.map((n) => n.toLowerCase())],
-    );
-  }
-
   /** Grants the roles; returns the ids of those the user did not hold before. */
   async grant(
     manager: EntityManager,

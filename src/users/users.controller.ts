@@ -61,7 +61,9 @@ export class UsersController {
   @ApiCreatedResponse({ type: UserDetailDto })
   @ApiBadRequestResponse({ description: 'Invalid field, unknown role, password over 72 bytes' })
   @ApiConflictResponse({ description: 'Username or email already used in this tenant' })
-  @ApiUnprocessableEntityResponse({ description: 'User type not allowed in the tenant, password too short' })
+  @ApiUnprocessableEntityResponse({
+    description: "User type not allowed in the tenant, or the password breaks the tenant's policy (every rule listed)",
+  })
   create(@Body() dto: CreateUserDto): Promise<UserDetailDto> {
     return this.users.create(dto);
   }

@@ -182,24 +182,6 @@ export class UsersRepository {
     return rows.length === 1;
   }
 
-  /** Revokes every live API key of the users; returns how many each lost. */
-  async revokeApiKeys(
-    manager: EntityManager,
-    tenantId: string,
-    userIds: string[],
-    reason: string,
-  ): Promise<Map<string, number>> {
-    if (userIds.length === 0) return new Map();
-    const rows = await manager.query<{ user_id: string; revoked: number }[]>(
-      `WITH revoked AS (
-         UPDATE user_api_keys_v2 SET revoked_at = now(), revoked_reason = $3
-          WHERE tenant_id = $1 AND user_id = ANY($2::uuid[]) AND revoked_at IS NULL RETURNING user_id)
-       SELECT user_id, count(*)::int AS revoked FROM revoked GROUP BY user_id`,
-      [tenantId, userIds, reason],
-    );
-    return new Map(rows.map((r) => [r.user_id, r.revoked]));
-  }
-
   /** The account a login names, by username or email (case-insensitive), with its password hash. */
   async findForLogin(tenantId: string, login: string): Promise<LoginCandidate | undefined> {
     const user = await this.repo()

@@ -1,19 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AuditService } from '../audit/audit.service';
+import { PasswordService } from '../auth/passwords/password.service';
 import { RequestContext } from '../common/context/request-context';
-import { BCRYPT_MAX_BYTES, PasswordHasher } from '../common/crypto/password-hasher';
-import { BadInput, BusinessRuleViolation, NotFound } from '../common/errors/domain-errors';
+import { BadInput, BusinessRuleViolation, Conflict, NotFound } from '../common/errors/domain-errors';
 import type { UserType } from '../common/user-types';
 import { ProfilesService } from '../profiles/profiles.service';
 import { PermissionResolver } from '../rbac/permission-resolver';
+import { PrivilegeService } from '../rbac/privilege.service';
+import { RoleAssignmentService } from '../rbac/role-assignment.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { TenantPolicyService } from '../tenants/tenant-policy.service';
 import type { UserDetailDto } from './dto/user-detail.dto';
 import type { CreateUserDto, UpdateMeDto, UpdateUserDto } from './dto/user-input.dto';
 import type { User } from './entities/user.entity';
-import { assertMayAssignType, assertMayManage } from './user-access';
+import { assertMayManage } from './user-access';
 import { UserRolesService } from './user-roles.service';
 import { toUserDetailDto } from './users.mapper';
 import { UserChanges, UsersRepository } from './users.repository';
@@ -29,10 +32,13 @@ export class UsersService {
     private readonly roles: UserRolesService,
     private readonly audit: AuditService,
     private readonly context: RequestContext,
-    private readonly hasher: PasswordHasher,
+    private readonly passwords: PasswordService,
     private readonly policies: TenantPolicyService,
     private readonly sessions: SessionsService,
     private readonly permissions: PermissionResolver,
+    private readonly privileges: PrivilegeService,
+    private readonly roleAssignment: RoleAssignmentService,
+    private readonly apiKeys: ApiKeysService,
     private readonly accounts: AccountCache,
   ) {}
 
@@ -65,19 +71,20 @@ export class UsersService {
   async create(dto: CreateUserDto): Promise<UserDetailDto> {
     const principal = this.context.requirePrincipal();
     const tenantId = this.context.tenantId;
-    await this.assertTypeAllowed(tenantId, dto.userType);
-    assertMayAssignType(principal, dto.userType);
     if (dto.phone !== undefined && dto.contactInfo?.phone !== undefined && dto.phone !== dto.contactInfo.phone) {
       throw new BadInput('phone: give the phone either as phone or as contactInfo.phone, not two different ones');
     }
     if (dto.temporaryPassword && dto.password === undefined) {
       throw new BadInput('temporaryPassword: only applies together with a password');
     }
+    await this.assertTypeAllowed(tenantId, dto.userType);
+    // The RBAC feature decides who may give which type and roles (403 and rbac.escalation_denied otherwise).
+    await this.privileges.assertCanAssignUserType(dto.userType, 'user.create');
+    const roles = dto.roles?.length ? await this.roleAssignment.resolveAssignable(dto.roles, 'user.create') : [];
     const passwordHash =
-      dto.password === undefined ? undefined : await this.hashInitialPassword(tenantId, dto.password);
+      dto.password === undefined ? undefined : await this.hashInitialPassword(tenantId, dto, dto.password);
 
     const id = await this.dataSource.transaction(async (manager) => {
-      const roles = await this.roles.resolve(tenantId, dto.roles ?? [], manager);
       const user = await this.users.insert(manager, {
         tenantId,
         username: dto.username,
@@ -92,7 +99,7 @@ export class UsersService {
       });
       if (passwordHash)
         await this.users.insertPassword(manager, tenantId, user.id, passwordHash, !!dto.temporaryPassword);
-      const granted = await this.roles.grant(manager, tenantId, user.id, roles, principal.userId);
+      await this.roleAssignment.grantWithin(manager, tenantId, user.id, roles);
       await this.profiles.apply(manager, tenantId, user.id, {
         profile: dto.profile,
         contactInfo: dto.phone !== undefined ? { ...dto.contactInfo, phone: dto.phone } : dto.contactInfo,
@@ -103,7 +110,12 @@ export class UsersService {
           tenantId,
           action: 'user.created',
           targetId: user.id,
-          metadata: { userType: user.userType, status: user.status, roles: granted, withPassword: !!passwordHash },
+          metadata: {
+            userType: user.userType,
+            status: user.status,
+            roles: roles.map((r) => r.name),
+            withPassword: !!passwordHash,
+          },
         },
         manager,
       );
@@ -115,9 +127,9 @@ export class UsersService {
   async update(id: string, dto: UpdateUserDto): Promise<UserDetailDto> {
     const principal = this.context.requirePrincipal();
     const tenantId = this.context.tenantId;
-    if (dto.userType !== undefined) await this.assertTypeAllowed(tenantId, dto.userType);
+    const checkedType = dto.userType === undefined ? undefined : await this.checkTypeChange(tenantId, id, dto.userType);
 
-    await this.dataSource.transaction(async (manager) => {
+    const typeChanged = await this.dataSource.transaction(async (manager) => {
       const user = await this.users.lockById(manager, tenantId, id);
       if (!user) throw new NotFound('User');
       assertMayManage(principal, user);
@@ -135,8 +147,10 @@ export class UsersService {
       }
       if (changes.emailVerified !== undefined) changes.emailVerifiedAt = changes.emailVerified ? new Date() : null;
       if (dto.userType !== undefined && dto.userType !== user.userType) {
-        if (user.id === principal.userId) throw new BadInput('userType: you cannot change your own userType');
-        assertMayAssignType(principal, dto.userType);
+        // What checkTypeChange() allowed was a change from the type it read.
+        if (user.userType !== checkedType) {
+          throw new Conflict('The account was changed meanwhile; read it again and retry');
+        }
         changes.userType = dto.userType;
       }
       await this.users.update(manager, tenantId, id, changes);
@@ -146,7 +160,6 @@ export class UsersService {
       if (changes.userType) {
         // The built-in role follows the user type: the sessions end so that the new permissions apply at once.
         await this.sessions.revoke({ tenantId, userId: id }, 'user_type_changed', manager);
-        this.permissions.invalidate(id);
       }
       if (fields.length) {
         await this.audit.record(
@@ -161,7 +174,13 @@ export class UsersService {
           manager,
         );
       }
+      return changes.userType !== undefined;
     });
+    if (typeChanged) {
+      // Once committed: cached permissions and cached API keys (which carry the type) are read again.
+      this.permissions.invalidate(id);
+      this.apiKeys.forgetCachedKeysOf(id);
+    }
     return this.detail(tenantId, id);
   }
 
@@ -202,17 +221,34 @@ export class UsersService {
   }
 
   /**
-   * The rule for a password an administrator sets at creation: bcrypt reads at most 72 bytes, so longer
-   * ones are refused rather than silently cut, and the tenant's minimum length applies.
+   * A change of user type is a change of privileges, checked before the transaction (a refusal is audited
+   * on its own connection): the tenant must allow the type, nobody changes their own type (400, as on
+   * /users/me), and the RBAC feature decides whether the caller may manage this user and give that type
+   * (403). Returns the type the user had when checked.
    */
-  private async hashInitialPassword(tenantId: string, password: string): Promise<string> {
-    if (Buffer.byteLength(password, 'utf8') > BCRYPT_MAX_BYTES) {
-      throw new BadInput(`password must be at most ${BCRYPT_MAX_BYTES} bytes`);
+  private async checkTypeChange(tenantId: string, id: string, userType: UserType): Promise<UserType> {
+    await this.assertTypeAllowed(tenantId, userType);
+    const user = await this.users.findById(tenantId, id);
+    if (!user) throw new NotFound('User');
+    if (user.userType === userType) return user.userType;
+    if (user.id === this.context.requirePrincipal().userId) {
+      throw new BadInput('userType: you cannot change your own userType');
     }
-    const { password: policy } = await this.policies.policyFor(tenantId);
-    if (password.length < policy.minLength) {
-      throw new BusinessRuleViolation(`password must be at least ${policy.minLength} characters`);
-    }
-    return this.hasher.hash(password);
+    await this.privileges.assertCanManageUser(user, 'user.update');
+    await this.privileges.assertCanAssignUserType(userType, 'user.update', id);
+    return user.userType;
+  }
+
+  /**
+   * A password an administrator sets at creation goes through the tenant's whole password policy, as at
+   * registration: 400 over 72 bytes, 422 listing every rule it breaks.
+   */
+  private async hashInitialPassword(
+    tenantId: string,
+    owner: { username: string; email: string },
+    password: string,
+  ): Promise<string> {
+    await this.passwords.assertAcceptable(tenantId, password, { username: owner.username, email: owner.email });
+    return this.passwords.hash(password);
   }
 }

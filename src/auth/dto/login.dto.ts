@@ -44,4 +44,9 @@ export class LoginResponseDto extends TokenPairDto {
   passwordExpired?: boolean;
   @ApiPropertyOptional({ description: 'MFA must be set up (see the grace period in the README)' })
   mfaSetupRequired?: boolean;
+  @ApiPropertyOptional({
+    description:
+      'The user has not accepted the tenant’s current terms or privacy version: accept them with POST /users/me/consents',
+  })
+  consentRequired?: boolean;
 }

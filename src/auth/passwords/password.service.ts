@@ -31,7 +31,7 @@ export class PasswordPolicyViolation extends BusinessRuleViolation {
 
 export class PasswordTooLong extends BadInput {
   constructor() {
-    super('Password must be at most 72 bytes long (bcrypt would silently ignore the rest)');
+    super('password must be at most 72 bytes long (bcrypt would silently ignore the rest)');
   }
 }
 

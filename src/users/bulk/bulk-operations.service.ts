@@ -6,6 +6,9 @@ import { AuditService } from '../../audit/audit.service';
 import type { Permission } from '../../common/auth/permissions';
 import { RequestContext, type Principal } from '../../common/context/request-context';
 import { BadInput, BusinessRuleViolation, Conflict, DomainError, Forbidden } from '../../common/errors/domain-errors';
+import { PermissionResolver } from '../../rbac/permission-resolver';
+import { PrivilegeService } from '../../rbac/privilege.service';
+import { RoleAssignmentService } from '../../rbac/role-assignment.service';
 import { SessionsService } from '../../sessions/sessions.service';
 import type { User } from '../entities/user.entity';
 import { assertMayManage, assertNotSelf } from '../user-access';
@@ -59,6 +62,9 @@ export class BulkOperationsService {
     private readonly users: UsersRepository,
     private readonly lifecycle: UserLifecycleService,
     private readonly roles: UserRolesService,
+    private readonly roleAssignment: RoleAssignmentService,
+    private readonly privileges: PrivilegeService,
+    private readonly permissions: PermissionResolver,
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
     private readonly idempotency: IdempotencyKeysRepository,
@@ -75,7 +81,10 @@ export class BulkOperationsService {
     if (!principal.permissions.has(required)) throw new Forbidden(`Missing permission: ${required}`);
     const takesRole = ROLE_OPERATIONS.includes(dto.operation);
     if (!takesRole && dto.role !== undefined) throw new BadInput('role: only assign_role and remove_role take a role');
-    const [role] = takesRole ? await this.roles.resolve(tenantId, [dto.role!]) : [];
+    // Whether the caller may grant (or take away) the role at all is the RBAC feature's call: 403, audited.
+    const [role] = takesRole
+      ? await this.roleAssignment.resolveAssignable([dto.role!], privilegedAction(dto.operation))
+      : [];
     const dryRun = dto.dryRun ?? false;
 
     // A dry run changes nothing, so repeating it is harmless: it needs no key.
@@ -113,7 +122,7 @@ export class BulkOperationsService {
     const toChange: User[] = [];
     for (const id of dto.userIds) {
       const user = found.get(id);
-      const refusal = user ? this.refusal(job, user) : 'User not found';
+      const refusal = user ? await this.refusal(job, user) : 'User not found';
       if (refusal !== undefined) errors.set(id, refusal);
       else if (!job.dryRun && this.needsChange(job, user!)) toChange.push(user!);
     }
@@ -143,12 +152,21 @@ export class BulkOperationsService {
     return result;
   }
 
-  /** Why the operation cannot be applied to this user (checked without writing), or undefined when it can. */
-  private refusal(job: Job, user: User): string | undefined {
+  /**
+   * Why the operation cannot be applied to this user (checked before writing; a refused role change is
+   * audited by the RBAC feature), or undefined when it can.
+   */
+  private async refusal(job: Job, user: User): Promise<string | undefined> {
     try {
       const action = LIFECYCLE[job.operation];
       if (action) {
         this.lifecycle.plan(job.principal, user, action);
+        return undefined;
+      }
+      if (ROLE_OPERATIONS.includes(job.operation)) {
+        // The same checks as POST /users/{id}/roles: never the own roles, platform users only by their rank.
+        await this.privileges.assertNotSelf(user.id, privilegedAction(job.operation));
+        await this.privileges.assertCanManageUser(user, privilegedAction(job.operation));
         return undefined;
       }
       assertMayManage(job.principal, user);
@@ -189,6 +207,8 @@ export class BulkOperationsService {
         }
       }
     }
+    // Once committed (or rolled back): the users' cached permissions are read again.
+    if (ROLE_OPERATIONS.includes(job.operation)) this.permissions.invalidate(batch.map((u) => u.id));
   }
 
   /** Writes the operation for these users; returns the users it left unchanged, and why. */
@@ -254,6 +274,11 @@ export class BulkOperationsService {
       manager,
     );
   }
+}
+
+/** The attempted action named in an rbac.escalation_denied audit entry. */
+function privilegedAction(operation: BulkOperation): string {
+  return `user.bulk.${operation}`;
 }
 
 function hashRequest(dto: BulkOperationDto): string {

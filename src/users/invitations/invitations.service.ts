@@ -6,11 +6,11 @@ import { AuditService } from '../../audit/audit.service';
 import { RequestContext } from '../../common/context/request-context';
 import { BusinessRuleViolation, Conflict, NotFound } from '../../common/errors/domain-errors';
 import { NotificationsService } from '../../notifications/notifications.service';
+import { PrivilegeService } from '../../rbac/privilege.service';
+import { RoleAssignmentService } from '../../rbac/role-assignment.service';
 import { hashToken } from '../../sessions/sessions.service';
 import { TenantPolicyService } from '../../tenants/tenant-policy.service';
 import { TenantResolver } from '../../tenants/tenant-resolver';
-import { assertMayAssignType } from '../user-access';
-import { UserRolesService } from '../user-roles.service';
 import { UsersRepository } from '../users.repository';
 import {
   CreateInvitationDto,
@@ -53,7 +53,8 @@ export class InvitationsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly invitations: InvitationsRepository,
     private readonly users: UsersRepository,
-    private readonly roles: UserRolesService,
+    private readonly privileges: PrivilegeService,
+    private readonly roleAssignment: RoleAssignmentService,
     private readonly notifications: NotificationsService,
     private readonly audit: AuditService,
     private readonly context: RequestContext,
@@ -68,8 +69,9 @@ export class InvitationsService {
     if (!allowedUserTypes.includes(dto.userType)) {
       throw new BusinessRuleViolation(`This tenant does not allow accounts of type ${dto.userType}`);
     }
-    assertMayAssignType(principal, dto.userType);
-    const roles = await this.roles.resolve(tenantId, dto.roles ?? []);
+    // Inviting someone is granting them the type and roles in advance: the RBAC feature decides (403, audited).
+    await this.privileges.assertCanAssignUserType(dto.userType, 'invitation.create');
+    const roles = dto.roles?.length ? await this.roleAssignment.resolveAssignable(dto.roles, 'invitation.create') : [];
     if (await this.users.existsByEmail(tenantId, dto.email)) {
       throw new Conflict('The email is already in use in this tenant');
     }
