@@ -42,6 +42,8 @@ export class InvalidationBus implements OnModuleInit {
 
   publish(topic: InvalidationTopic, key: string): void {
     this.dispatch(topic, key);
+    // While Redis is down other instances cannot hear this; their caches' short lifetimes bound the staleness.
+    if (!this.redis.ready) return;
     this.redis.client
       ?.publish(this.redis.key('invalidate'), JSON.stringify({ from: this.instanceId, topic, key }))
       .catch((err: unknown) => this.logger.warn({ err }, 'could not publish an invalidation'));
