@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import Redis from 'ioredis';
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -14,13 +15,15 @@ import { freePort, startEmbeddedPostgres } from '../src/database/embedded-postgr
  *   refresh/s          per core (goal ≥ 1,500)
  *
  * The service runs as its own process (as in production); the load generator runs here. Set
- * DATABASE_URL to bench against a given PostgreSQL; otherwise an embedded one is started.
+ * DATABASE_URL to bench against a given PostgreSQL (otherwise an embedded one is started), and REDIS_URL
+ * to run the service as one of several instances would (also prints Redis memory per session).
  */
 const ROOT = join(__dirname, '..', '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_BCRYPT_ROUNDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const ADMIN_PASSWORD = 'Bench-Admin-Password-1!';
+const REDIS_PREFIX = `bench${process.pid}:`;
 
 interface Child {
   proc: ChildProcess;
@@ -126,6 +129,8 @@ async function main(): Promise<void> {
         RATE_LIMIT_PUBLIC_PER_MINUTE: '0',
         REQUIRE_MFA_FOR_ADMIN: 'false',
         ACCOUNT_LOCKOUT_ATTEMPTS: '100',
+        // With REDIS_URL set, the service runs as one of many instances would: session checks go to Redis.
+        ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_PREFIX: REDIS_PREFIX } : {}),
       },
       '/health/ready',
     );
@@ -139,7 +144,17 @@ async function main(): Promise<void> {
       headers: { authorization: `Bearer ${session.accessToken}` },
     });
     checkErrors('users/me', meRun);
-    rows.push(['GET /users/me (authenticated)', `${fmt(rate(meRun))}/s, p99 ${meRun.latency.p99} ms`, '']);
+    rows.push([
+      `GET /users/me (authenticated${process.env.REDIS_URL ? ', sessions in Redis' : ''})`,
+      `${fmt(rate(meRun))}/s, p99 ${meRun.latency.p99} ms`,
+      '',
+    ]);
+    if (process.env.REDIS_URL) {
+      const redis = new Redis(process.env.REDIS_URL);
+      const bytes = Number(await redis.memory('USAGE', `${REDIS_PREFIX}ss:${session.sessionId}`));
+      await redis.quit();
+      rows.push(['Redis memory per active session', `${bytes} bytes`, '']);
+    }
     rows.push(['bare Fastify hello', `${fmt(rate(helloRun))}/s`, '']);
     rows.push(['  /users/me vs bare Fastify', pct(rate(meRun), rate(helloRun)), 'goal ≥ 35 %']);
 

@@ -3,9 +3,10 @@
  * a later run reuses them), then measures POST /users/search through the whole application stack
  * (Fastify inject: routing, guard, validation, service, SQL) and prints the percentiles and the plans.
  *
- *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/dm_bench npx ts-node --transpile-only bench/search.ts
+ *   npm run bench:search        (or DATABASE_URL=postgres://…/dm_bench npm run bench:search)
  *
- * The database is created when missing and migrated. Optional: BENCH_USERS (100000), BENCH_ROUNDS (20).
+ * The database is created when missing and migrated; without DATABASE_URL an embedded PostgreSQL in a
+ * temporary directory is seeded afresh. Optional: BENCH_USERS (100000), BENCH_ROUNDS (20).
  */
 import 'reflect-metadata';
 import { hash } from 'bcrypt';
@@ -16,7 +17,7 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../ormconfig';
 import { createApp } from '../src/app.factory';
 import { loadConfig } from '../src/config/app-config';
-import { ensureDatabase } from '../src/database/embedded-postgres';
+import { ensureDatabase, startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { SearchCursorCodec } from '../src/users/search/search-cursor';
 import { SearchCriteria, countQuery, keysetQueries, offsetQuery } from '../src/users/search/search-query';
 import { userColumns } from '../src/users/search/users-search.repository';
@@ -164,8 +165,11 @@ function stats(samples: number[]): string {
 }
 
 async function main(): Promise<void> {
-  const url = process.env.DATABASE_URL;
-  if (!url) throw new Error('Set DATABASE_URL to the PostgreSQL database to seed and measure');
+  // Without DATABASE_URL: an embedded PostgreSQL in a temporary directory, seeded afresh.
+  const embedded = process.env.DATABASE_URL
+    ? undefined
+    : await startEmbeddedPostgres(mkdtempSync(join(tmpdir(), 'dm-bench-search-')));
+  const url = process.env.DATABASE_URL ?? embedded!.url;
   const admin = new URL(url);
   const name = admin.pathname.slice(1);
   admin.pathname = '/postgres';
@@ -326,6 +330,7 @@ async function main(): Promise<void> {
   } finally {
     await app.close();
     rmSync(dataDir, { recursive: true, force: true });
+    await embedded?.stop();
   }
 }
 
