@@ -36,6 +36,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
       { path: 'metrics', method: RequestMethod.GET },
+      { path: '.well-known/jwks.json', method: RequestMethod.GET },
     ],
   });
   if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins, credentials: true });
