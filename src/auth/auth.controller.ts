@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
+  ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiExtraModels,
@@ -45,6 +46,15 @@ export class AuthController {
   @RateLimit('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in with username or email and password' })
+  @ApiBody({
+    type: LoginDto,
+    examples: {
+      password: {
+        summary: 'Username (or email) and password',
+        value: { username: 'admin', password: 'your password' },
+      },
+    },
+  })
   @ApiExtraModels(LoginResponseDto, MfaRequiredDto)
   @ApiOkResponse({
     description: 'Tokens, or (when the user has MFA) an mfaToken for /auth/mfa/challenge',
@@ -85,7 +95,7 @@ export class AuthController {
     description:
       'Call with an API key (`X-API-Key`) that has the `tokens:introspect` scope. The answer is revocation-accurate: ' +
       'a token whose session was logged out or revoked, or whose user was suspended, is `{ "active": false }` at once. ' +
-      'Permissions are the current ones. A tenant-bound key sees only its own tenant\'s tokens.',
+      "Permissions are the current ones. A tenant-bound key sees only its own tenant's tokens.",
   })
   @ApiOkResponse({
     type: IntrospectionDto,

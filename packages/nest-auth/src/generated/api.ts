@@ -970,17 +970,27 @@ export interface components {
              * @enum {string}
              */
             preset?: "classic" | "nist";
+            /** @example 12 */
             minLength?: number;
             requireUppercase?: boolean;
             requireLowercase?: boolean;
             requireNumbers?: boolean;
             requireSymbols?: boolean;
-            /** @description Password expiry in days; 0 = never */
+            /**
+             * @description Password expiry in days; 0 = never
+             * @example 0
+             */
             maxAgeDays?: number;
-            /** @description No reuse of the last N passwords */
+            /**
+             * @description No reuse of the last N passwords
+             * @example 5
+             */
             historyCount?: number;
+            /** @example 5 */
             maxFailedAttempts?: number;
+            /** @example 30 */
             lockoutDurationMinutes?: number;
+            /** @example 480 */
             sessionTimeoutMinutes?: number;
             requireMfaForAdmin?: boolean;
         };
@@ -996,7 +1006,10 @@ export interface components {
             allowedUserTypes?: ("super_admin" | "platform_admin" | "tenant_admin" | "reseller" | "technician" | "support" | "customer")[];
             /** @description MFA required for every user of the tenant */
             requireMfa?: boolean;
-            /** @description Idle session timeout */
+            /**
+             * @description Idle session timeout
+             * @example 480
+             */
             sessionTimeoutMinutes?: number;
             /** @description Require MFA for a login that looks suspicious (impossible travel) */
             stepUpOnSuspiciousLogin?: boolean;
@@ -1036,6 +1049,7 @@ export interface components {
             pageSize: number;
         };
         UpdateTenantDto: {
+            /** @example Acme Networks */
             name?: string;
             /** @enum {string} */
             status?: "active" | "suspended";
@@ -1081,6 +1095,7 @@ export interface components {
         CreateRoleDto: {
             /** @example billing-clerk */
             name: string;
+            /** @example Help desk of the Berlin office */
             description?: string | null;
             /**
              * @example [
@@ -1093,6 +1108,7 @@ export interface components {
         UpdateRoleDto: {
             /** @example billing-clerk */
             name?: string;
+            /** @example Help desk of the Berlin office */
             description?: string | null;
             permissions?: ("users:read" | "users:create" | "users:update" | "users:delete" | "users:status" | "users:bulk" | "users:invite" | "roles:read" | "roles:manage" | "sessions:read" | "sessions:manage" | "apikeys:manage" | "audit:read" | "tenants:manage" | "gdpr:manage" | "tokens:introspect")[];
         };
@@ -1166,7 +1182,12 @@ export interface components {
             email: string;
             /** @enum {string} */
             userType: "super_admin" | "platform_admin" | "tenant_admin" | "reseller" | "technician" | "support" | "customer";
-            /** @description Role names of the tenant, granted on acceptance */
+            /**
+             * @description Role names of the tenant, granted on acceptance
+             * @example [
+             *       "helpdesk"
+             *     ]
+             */
             roles?: string[];
         };
         InvitationDto: {
@@ -1276,14 +1297,19 @@ export interface components {
             preferences: components["schemas"]["PreferencesDto"];
         };
         ProfileInput: {
+            /** @example Jane D. */
             displayName?: string | null;
             /**
              * Format: uri
              * @description http(s) only
+             * @example https://cdn.example.com/avatars/jdoe.png
              */
             avatarUrl?: string | null;
+            /** @example Fibre network engineer */
             bio?: string | null;
+            /** @example Field technician */
             jobTitle?: string | null;
+            /** @example Operations */
             department?: string | null;
             /**
              * @description IANA time zone
@@ -1307,10 +1333,15 @@ export interface components {
              * @example +14155550124
              */
             mobilePhone?: string | null;
+            /** @example 12 Harbour Street */
             addressLine1?: string | null;
+            /** @example Suite 4 */
             addressLine2?: string | null;
+            /** @example Berlin */
             city?: string | null;
+            /** @example Berlin */
             state?: string | null;
+            /** @example 10115 */
             postalCode?: string | null;
             /**
              * @description ISO 3166-1 alpha-2
@@ -1336,13 +1367,20 @@ export interface components {
             /** @enum {string|null} */
             theme?: "light" | "dark" | "system" | null;
             notifications?: components["schemas"]["NotificationPreferencesInput"];
-            /** @description Free-form; replaces the stored settings; at most 16 KiB as JSON */
+            /**
+             * @description Free-form; replaces the stored settings; at most 16 KiB as JSON
+             * @example {
+             *       "dashboard": "compact"
+             *     }
+             */
             settings?: {
                 [key: string]: unknown;
             };
         };
         UpdateMeDto: {
+            /** @example Jane */
             firstName?: string;
+            /** @example Doe */
             lastName?: string;
             profile?: components["schemas"]["ProfileInput"];
             /** @description Stored encrypted, field by field */
@@ -1350,7 +1388,9 @@ export interface components {
             preferences?: components["schemas"]["PreferencesInput"];
         };
         CreateUserDto: {
+            /** @example Jane */
             firstName?: string;
+            /** @example Doe */
             lastName?: string;
             profile?: components["schemas"]["ProfileInput"];
             /** @description Stored encrypted, field by field */
@@ -1368,6 +1408,7 @@ export interface components {
             /**
              * Format: password
              * @description At most 72 bytes. Without it the account stays pending until the user sets one by invitation.
+             * @example Tulip-Harbor-Lantern-7
              */
             password?: string;
             /** @description The user must change the password at the first sign-in */
@@ -1403,34 +1444,45 @@ export interface components {
              */
             status?: "pending" | "active" | "suspended" | "inactive" | "deleted";
             isActive?: boolean;
-            /** @description A role name: users granted it, or whose user type is named so */
+            /**
+             * @description A role name: users granted it, or whose user type is named so
+             * @example helpdesk
+             */
             role?: string;
             /**
              * Format: date-time
              * @description Inclusive
+             * @example 2026-01-01T00:00:00Z
              */
             createdFrom?: string;
             /**
              * Format: date-time
              * @description Inclusive
+             * @example 2026-12-31T23:59:59Z
              */
             createdTo?: string;
             /**
              * Format: date-time
              * @description Inclusive
+             * @example 2026-01-01T00:00:00Z
              */
             lastLoginFrom?: string;
             /**
              * Format: date-time
              * @description Inclusive
+             * @example 2026-12-31T23:59:59Z
              */
             lastLoginTo?: string;
             /**
              * @description Offset paging; for deep paging use cursor
              * @default 1
+             * @example 1
              */
             page: number;
-            /** @default 20 */
+            /**
+             * @default 20
+             * @example 20
+             */
             pageSize: number;
             /**
              * @default createdAt
@@ -1442,7 +1494,10 @@ export interface components {
              * @enum {string}
              */
             sortOrder: "asc" | "desc";
-            /** @description The nextCursor of the previous answer, sent with the same search: pages by keyset, as fast at any depth. Not together with page. */
+            /**
+             * @description The nextCursor of the previous answer, sent with the same search: pages by keyset, as fast at any depth. Not together with page.
+             * @example eyJ2IjoxLCJzIjoiY3JlYXRlZEF0In0
+             */
             cursor?: string;
         };
         UserSummaryDto: {
@@ -1489,9 +1544,17 @@ export interface components {
         BulkOperationDto: {
             /** @enum {string} */
             operation: "activate" | "deactivate" | "suspend" | "delete" | "assign_role" | "remove_role" | "force_password_reset";
-            /** @description Distinct user ids */
+            /**
+             * @description Distinct user ids
+             * @example [
+             *       "5f0c8a7e-3b1d-4d6e-9a51-0c7a2f4e8b11"
+             *     ]
+             */
             userIds: string[];
-            /** @description The role name, for assign_role and remove_role */
+            /**
+             * @description The role name, for assign_role and remove_role
+             * @example helpdesk
+             */
             role?: string;
             /**
              * @description Report what would happen without changing anything
@@ -1513,14 +1576,20 @@ export interface components {
             dryRun: boolean;
         };
         UpdateUserDto: {
+            /** @example Jane */
             firstName?: string;
+            /** @example Doe */
             lastName?: string;
             profile?: components["schemas"]["ProfileInput"];
             /** @description Stored encrypted, field by field */
             contactInfo?: components["schemas"]["ContactInfoInput"];
             preferences?: components["schemas"]["PreferencesInput"];
+            /** @example jdoe */
             username?: string;
-            /** @description Stored in lower case; a new address is unverified unless emailVerified says so */
+            /**
+             * @description Stored in lower case; a new address is unverified unless emailVerified says so
+             * @example jane.doe@example.com
+             */
             email?: string;
             /**
              * @description Ends the user’s sessions, so the new permissions apply at once
@@ -1530,7 +1599,10 @@ export interface components {
             emailVerified?: boolean;
         };
         StatusChangeDto: {
-            /** @description Stored with the account and written to the audit trail */
+            /**
+             * @description Stored with the account and written to the audit trail
+             * @example Repeated abuse reported by the help desk
+             */
             reason?: string;
         };
         TrustedDeviceInfoDto: {
@@ -1638,10 +1710,14 @@ export interface components {
              * @example correct horse battery staple
              */
             password: string;
-            /** @description A device token from an earlier MFA challenge with trustDevice */
+            /**
+             * @description A device token from an earlier MFA challenge with trustDevice
+             * @example dt_q1W2e3R4t5Y6u7I8o9P0a1S2d3F4g5H6j7K8l9Z0x1C
+             */
             deviceToken?: string;
         };
         RefreshDto: {
+            /** @example rt_Ab3dEf6hIj9kLm2nOp5qRs.Tu8vWx1yZa4bCd7eFg0hIj3kLm6nOp9qRs2tUv5wXy8zA1b */
             refreshToken: string;
         };
         TokenPairDto: {
@@ -1733,6 +1809,7 @@ export interface components {
             /**
              * Format: password
              * @description Checked against the tenant’s password policy; at most 72 bytes
+             * @example Tulip-Harbor-Lantern-7
              */
             password: string;
             /**
@@ -1746,7 +1823,10 @@ export interface components {
             privacyAccepted: boolean;
         };
         TokenDto: {
-            /** @description The token received by email */
+            /**
+             * @description The token received by email
+             * @example Kq3v9XwR2mT8yB1cN5dF7gH0jL4pS6uA
+             */
             token: string;
         };
         ForgotPasswordDto: {
@@ -1754,31 +1834,43 @@ export interface components {
             email: string;
         };
         ResetPasswordDto: {
-            /** @description The token received by email */
+            /**
+             * @description The token received by email
+             * @example Kq3v9XwR2mT8yB1cN5dF7gH0jL4pS6uA
+             */
             token: string;
             /**
              * Format: password
              * @description Checked against the tenant’s password policy and history
+             * @example Tulip-Harbor-Lantern-7
              */
             newPassword: string;
         };
         ChangePasswordDto: {
-            /** Format: password */
+            /**
+             * Format: password
+             * @example Old-Password-Of-Mine-3
+             */
             currentPassword: string;
             /**
              * Format: password
              * @description Checked against the tenant’s password policy and history
+             * @example Tulip-Harbor-Lantern-7
              */
             newPassword: string;
         };
         AcceptInvitationDto: {
-            /** @description The token received by email */
+            /**
+             * @description The token received by email
+             * @example Kq3v9XwR2mT8yB1cN5dF7gH0jL4pS6uA
+             */
             token: string;
             /** @example jdoe */
             username: string;
             /**
              * Format: password
              * @description Checked against the tenant’s password policy; at most 72 bytes
+             * @example Tulip-Harbor-Lantern-7
              */
             password: string;
         };
@@ -1795,6 +1887,7 @@ export interface components {
             /**
              * Format: date-time
              * @description When the key stops working (default: never)
+             * @example 2027-01-01T00:00:00Z
              */
             expiresAt?: string;
         };
@@ -2069,7 +2162,10 @@ export interface components {
             auditEntries: components["schemas"]["AuditEntryDto"][];
         };
         EraseSelfDto: {
-            /** @description The current password, to confirm */
+            /**
+             * @description The current password, to confirm
+             * @example correct horse battery staple
+             */
             password: string;
         };
         ErasureResultDto: {
@@ -2112,6 +2208,7 @@ export interface components {
             expiresIn: number;
         };
         MfaChallengeDto: {
+            /** @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9... */
             mfaToken: string;
             /**
              * @description A TOTP code, the SMS/email code, or a backup code
@@ -2149,6 +2246,7 @@ export interface components {
             deviceTrustedUntil?: string;
         };
         MfaSendDto: {
+            /** @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9... */
             mfaToken: string;
             /** @enum {string} */
             method: "sms" | "email";
@@ -2184,6 +2282,7 @@ export interface components {
             /**
              * Format: password
              * @description The caller’s current password: required when another method is already enabled
+             * @example correct horse battery staple
              */
             password?: string;
         };
@@ -2209,6 +2308,7 @@ export interface components {
             /**
              * Format: password
              * @description The caller’s current password
+             * @example correct horse battery staple
              */
             password: string;
         };
@@ -2250,6 +2350,27 @@ export interface components {
             /** @description The signing key first, then keys that only verify (a retired key until its tokens expire). Empty with HS256. */
             keys: components["schemas"]["JwkDto"][];
         };
+        ErrorResponseDto: {
+            /** @example 400 */
+            statusCode: number;
+            /**
+             * @description The status code's standard reason phrase
+             * @example Bad Request
+             */
+            error: string;
+            /**
+             * @description What went wrong; a list when several fields are invalid
+             * @example [
+             *       "email must be an email address"
+             *     ]
+             */
+            message: string | string[];
+            /**
+             * @description Also in the X-Request-ID header; quote it when reporting a problem
+             * @example 3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f
+             */
+            requestId: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -2277,7 +2398,10 @@ export interface operations {
                 page?: number;
                 pageSize?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2296,28 +2420,63 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires audit:read */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     AuditController_verify: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2336,14 +2495,34 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires audit:read */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2354,7 +2533,10 @@ export interface operations {
                 pageSize?: number;
                 status?: "active" | "suspended";
             };
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2368,26 +2550,68 @@ export interface operations {
                     "application/json": components["schemas"]["TenantListDto"];
                 };
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires tenants:manage */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     TenantsController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2410,35 +2634,97 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires tenants:manage */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description The slug is taken */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "error": "Conflict",
+                     *       "message": "The username is taken in this tenant",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     TenantsController_get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path: {
                 /** @description The tenant id or slug */
                 id: string;
@@ -2460,28 +2746,61 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires tenants:manage */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     TenantsController_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path: {
                 /** @description The tenant id or slug */
                 id: string;
@@ -2507,42 +2826,114 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires tenants:manage */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Suspending your own tenant */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "message": "The password breaks the policy",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     RolesController_permissions: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2561,14 +2952,34 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires roles:read */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2578,7 +2989,10 @@ export interface operations {
                 page?: number;
                 pageSize?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2592,26 +3006,68 @@ export interface operations {
                     "application/json": components["schemas"]["RoleListDto"];
                 };
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires roles:read */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     RolesController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2634,35 +3090,97 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires roles:manage */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description A role with this name exists (built-in names are taken) */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "error": "Conflict",
+                     *       "message": "The username is taken in this tenant",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     RolesController_get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2678,33 +3196,85 @@ export interface operations {
                     "application/json": components["schemas"]["RoleDto"];
                 };
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires roles:read */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such role in this tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     RolesController_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2724,47 +3294,136 @@ export interface operations {
                     "application/json": components["schemas"]["RoleDto"];
                 };
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires roles:manage */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such role in this tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Another role has this name */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "error": "Conflict",
+                     *       "message": "The username is taken in this tenant",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Built-in roles cannot be changed */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "message": "The password breaks the policy",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     RolesController_remove: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2778,40 +3437,102 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires roles:manage */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such role in this tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Built-in roles cannot be deleted */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "message": "The password breaks the policy",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     RolesController_userRoles: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2827,33 +3548,85 @@ export interface operations {
                     "application/json": components["schemas"]["UserRolesDto"];
                 };
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires roles:read */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such user in this tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     RolesController_assign: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2878,28 +3651,87 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires roles:manage */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such user in this tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -2909,7 +3741,10 @@ export interface operations {
                 page?: number;
                 pageSize?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2923,26 +3758,68 @@ export interface operations {
                     "application/json": components["schemas"]["SessionListDto"];
                 };
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     SessionsController_revokeOthers: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2959,21 +3836,44 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     SessionsController_revokeOwn: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2987,26 +3887,75 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such session of the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -3016,7 +3965,10 @@ export interface operations {
                 page?: number;
                 pageSize?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3032,33 +3984,85 @@ export interface operations {
                     "application/json": components["schemas"]["SessionListDto"];
                 };
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires sessions:manage */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such user in the acting tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     SessionsController_revokeAllForUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3072,26 +4076,75 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires sessions:manage */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such user in the acting tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -3101,7 +4154,10 @@ export interface operations {
                 page?: number;
                 pageSize?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3115,26 +4171,68 @@ export interface operations {
                     "application/json": components["schemas"]["InvitationPageDto"];
                 };
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires users:invite */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     InvitationsController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3157,42 +4255,114 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires users:invite */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description An account with this email exists in the tenant */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "error": "Conflict",
+                     *       "message": "The username is taken in this tenant",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description The tenant does not allow this user type */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "message": "The password breaks the policy",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     InvitationsController_revoke: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3206,40 +4376,102 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires users:invite */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such invitation in this tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description The invitation was already accepted or revoked */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "error": "Conflict",
+                     *       "message": "The username is taken in this tenant",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     UsersController_me: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3258,21 +4490,44 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     UsersController_updateMe: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3295,28 +4550,80 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     GdprController_eraseSelf: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3333,12 +4640,41 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /**
              * @description Wrong password (or too many wrong attempts), or the last super admin
@@ -3349,14 +4685,44 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     UsersController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3379,42 +4745,114 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires users:create */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Username or email already used in this tenant */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "error": "Conflict",
+                     *       "message": "The username is taken in this tenant",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description User type not allowed in the tenant, password too short */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "message": "The password breaks the policy",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     UsersController_search: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3437,21 +4875,70 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires users:read */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -3462,6 +4949,8 @@ export interface operations {
                 "idempotency-key": string;
                 /** @description A retry with the same key and body returns the first answer and changes nothing again */
                 "Idempotency-Key"?: string;
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
             };
             path?: never;
             cookie?: never;
@@ -3480,40 +4969,119 @@ export interface operations {
                     "application/json": components["schemas"]["BulkResultDto"];
                 };
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires users:bulk */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description A request with this Idempotency-Key is still running */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "error": "Conflict",
+                     *       "message": "The username is taken in this tenant",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description The Idempotency-Key was used with another body */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "message": "The password breaks the policy",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     UsersController_get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3529,33 +5097,85 @@ export interface operations {
                     "application/json": components["schemas"]["UserDetailDto"];
                 };
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires users:read */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such user in this tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     UsersController_update: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3575,40 +5195,119 @@ export interface operations {
                     "application/json": components["schemas"]["UserDetailDto"];
                 };
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires users:update */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such user in this tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Username or email already used in this tenant */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "error": "Conflict",
+                     *       "message": "The username is taken in this tenant",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     UsersController_delete: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3622,40 +5321,102 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires users:delete */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such user in this tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Deleting the own account (use DELETE /users/me) */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "message": "The password breaks the policy",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     UsersController_activate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3675,33 +5436,102 @@ export interface operations {
                     "application/json": components["schemas"]["UserDetailDto"];
                 };
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires users:status */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such user in this tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     UsersController_deactivate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3721,33 +5551,102 @@ export interface operations {
                     "application/json": components["schemas"]["UserDetailDto"];
                 };
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires users:status */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such user in this tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     UsersController_suspend: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3767,26 +5666,92 @@ export interface operations {
                     "application/json": components["schemas"]["UserDetailDto"];
                 };
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires users:status */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such user in this tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -3796,7 +5761,10 @@ export interface operations {
                 page?: number;
                 pageSize?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3810,26 +5778,68 @@ export interface operations {
                     "application/json": components["schemas"]["TrustedDeviceListDto"];
                 };
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     DevicesController_revoke: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3843,33 +5853,85 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such live trusted device of the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     AuthController_login: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3888,26 +5950,85 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponseDto"] | components["schemas"]["MfaRequiredDto"];
                 };
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Unknown user, wrong password or locked account (indistinguishable) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Too many attempts from this address; see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "message": "Too many requests; retry later",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     AuthController_refresh: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3925,26 +6046,85 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPairDto"];
                 };
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Unknown, expired or spent refresh token (a spent one revokes the session) */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Too many attempts from this address; see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "message": "Too many requests; retry later",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     AuthController_logout: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3961,21 +6141,44 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     AuthController_introspect: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3998,28 +6201,80 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires tokens:introspect */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     AuthController_register: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4042,42 +6297,114 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Self-registration is not open in this tenant */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description The username or email is taken in this tenant */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "error": "Conflict",
+                     *       "message": "The username is taken in this tenant",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description The password breaks the tenant’s policy or history; `message` lists every rule it breaks */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "message": "The password breaks the policy",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Too many attempts from this address; see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "message": "Too many requests; retry later",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     AuthController_verifyEmail: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4100,21 +6427,63 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Too many attempts from this address; see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "message": "Too many requests; retry later",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     AuthController_forgotPassword: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4130,19 +6499,68 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Too many attempts from this address; see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "message": "Too many requests; retry later",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     AuthController_resetPassword: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4163,28 +6581,80 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description The password breaks the tenant’s policy or history; `message` lists every rule it breaks */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "message": "The password breaks the policy",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Too many attempts from this address; see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "message": "Too many requests; retry later",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     AuthController_changePassword: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4205,35 +6675,97 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description The password breaks the tenant’s policy or history; `message` lists every rule it breaks */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "message": "The password breaks the policy",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     AuthController_acceptInvitation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4256,28 +6788,87 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description The username (or the invited email) is taken in this tenant */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "error": "Conflict",
+                     *       "message": "The username is taken in this tenant",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description The password breaks the tenant’s policy or history; `message` lists every rule it breaks */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "message": "The password breaks the policy",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Too many attempts from this address; see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "message": "Too many requests; retry later",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
@@ -4287,7 +6878,10 @@ export interface operations {
                 page?: number;
                 pageSize?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4301,26 +6895,68 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyListDto"];
                 };
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     ApiKeysController_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4343,28 +6979,80 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires apikeys:manage */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     ApiKeysController_revoke: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4378,33 +7066,85 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such live key of yours */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     GdprController_consentStatus: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4423,21 +7163,44 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     GdprController_acceptConsent: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4455,33 +7218,102 @@ export interface operations {
                     "application/json": components["schemas"]["ConsentStatusDto"];
                 };
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description The version is not the current one */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "message": "The password breaks the policy",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     GdprController_exportSelf: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4500,21 +7332,44 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     GdprController_exportUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4535,35 +7390,80 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires gdpr:manage */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such user in the tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     GdprController_eraseUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4584,42 +7484,97 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires gdpr:manage */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such user in the tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description The last active super admin */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "message": "The password breaks the policy",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     MfaController_challenge: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4637,26 +7592,85 @@ export interface operations {
                     "application/json": components["schemas"]["MfaChallengeResponseDto"];
                 };
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Invalid, expired or reused code; invalid mfaToken; locked account */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Too many attempts from this address; see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "message": "Too many requests; retry later",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     MfaController_send: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4674,12 +7688,58 @@ export interface operations {
                     "application/json": components["schemas"]["CodeSentDto"];
                 };
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Invalid or expired mfaToken */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /**
              * @description A code went out moments ago (see Retry-After)
@@ -4690,14 +7750,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "message": "Too many requests; retry later",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     MfaController_status: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4716,21 +7789,44 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     MfaController_setup: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4753,42 +7849,114 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description The method is already enabled */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "error": "Conflict",
+                     *       "message": "The username is taken in this tenant",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description A code went out moments ago (see Retry-After) */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "message": "Too many requests; retry later",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     MfaController_verify: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4811,35 +7979,97 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description The method is already enabled */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 409,
+                     *       "error": "Conflict",
+                     *       "message": "The username is taken in this tenant",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     MfaController_regenerateBackupCodes: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4857,33 +8087,102 @@ export interface operations {
                     "application/json": components["schemas"]["BackupCodesDto"];
                 };
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No MFA method is enabled */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "message": "The password breaks the policy",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     MfaController_disable: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path: {
                 method: "totp" | "sms" | "email";
             };
@@ -4901,40 +8200,119 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Not allowed */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description The method is not set up */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The request body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "Payload Too Large",
+                     *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description The last method, and the tenant requires MFA of the caller */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "message": "The password breaks the policy",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
     UserMfaController_reset: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant (id or slug). Unauthenticated calls act in it (`default` when absent); authenticated calls act in the tenant of their token or key, and only platform admins may name another one (else 403). */
+                "X-Tenant-ID"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4948,26 +8326,75 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Invalid input: `message` names every invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "message": [
+                     *         "email must be an email address"
+                     *       ],
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "message": "Authentication required",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description Requires users:update */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "Forbidden",
+                     *       "message": "Missing permission: users:read",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
             /** @description No such user in the tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "message": "User not found",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
             };
         };
     };
