@@ -12,7 +12,9 @@ function main(): void {
   if (config.jwtAlgorithm === 'HS256') throw new Error('JWT_ALGORITHM is HS256: there is no key pair to rotate');
   if (config.jwtPrivateKeyPem) throw new Error('JWT_PRIVATE_KEY is set: rotate it in the environment (see the README)');
   const [current, ...others] = rotateDevKeyRing(config.dataDir, config.jwtAlgorithm);
-  console.log(`new ${current.alg} signing key ${current.kid} in ${config.dataDir}; still verifying: ${others.map((k) => k.kid).join(', ') || 'none'}`);
+  console.log(
+    `new ${current.alg} signing key ${current.kid} in ${config.dataDir}; still verifying: ${others.map((k) => k.kid).join(', ') || 'none'}`,
+  );
   console.log(publicKeyPem(current));
 }
 

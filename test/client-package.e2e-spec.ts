@@ -36,16 +36,27 @@ describe('@dotmac/user-management-client (packages/nest-auth)', () => {
   });
 
   it('accepts only asymmetric algorithms and derives its URLs from issuerUrl', () => {
-    expect(() => resolveOptions({ issuerUrl: 'http://users', audience: 'dotmac-api', algorithms: ['HS256' as 'EdDSA'] })).toThrow(
-      /only EdDSA and ES256/,
-    );
+    expect(() =>
+      resolveOptions({ issuerUrl: 'http://users', audience: 'dotmac-api', algorithms: ['HS256' as 'EdDSA'] }),
+    ).toThrow(/only EdDSA and ES256/);
     expect(() => resolveOptions({ audience: 'dotmac-api' })).toThrow(/issuerUrl or jwksUrl/);
-    const o = resolveOptions({ issuerUrl: 'https://users.example.com/', audience: 'dotmac-api', introspection: { apiKey: 'k' } });
+    const o = resolveOptions({
+      issuerUrl: 'https://users.example.com/',
+      audience: 'dotmac-api',
+      introspection: { apiKey: 'k' },
+    });
     expect(o.jwksUrl.toString()).toBe('https://users.example.com/.well-known/jwks.json');
-    expect(o.introspection).toMatchObject({ url: 'https://users.example.com/api/v2/auth/introspect', baseUrl: 'https://users.example.com' });
+    expect(o.introspection).toMatchObject({
+      url: 'https://users.example.com/api/v2/auth/introspect',
+      baseUrl: 'https://users.example.com',
+    });
     expect(o.algorithms).toEqual(['EdDSA', 'ES256']);
     expect(() =>
-      resolveOptions({ jwksUrl: 'https://x/jwks', audience: 'a', introspection: { url: 'https://x/other', apiKey: 'k' } }),
+      resolveOptions({
+        jwksUrl: 'https://x/jwks',
+        audience: 'a',
+        introspection: { url: 'https://x/other', apiKey: 'k' },
+      }),
     ).toThrow(/must end with/);
   });
 });

@@ -67,7 +67,12 @@ describe('A Nest service using @dotmac/user-management-client', () => {
     for (const base of [plain, introspecting]) {
       const me = await call(base, '/whoami', s.accessToken);
       expect(me.status).toBe(200);
-      expect(me.body).toMatchObject({ userId: user.id, tenantId: user.tenantId, sessionId: s.sessionId, userType: 'support' });
+      expect(me.body).toMatchObject({
+        userId: user.id,
+        tenantId: user.tenantId,
+        sessionId: s.sessionId,
+        userType: 'support',
+      });
       expect(me.body.permissions).toEqual(expect.arrayContaining(['users:read', 'audit:read']));
       expect((await call(base, '/tickets', s.accessToken)).status).toBe(200);
     }
@@ -92,7 +97,9 @@ describe('A Nest service using @dotmac/user-management-client', () => {
     const claims = decodeJwt(s.accessToken);
     const tampered = `${h}.${Buffer.from(JSON.stringify({ ...claims, utp: 'super_admin', sub: 'x' })).toString('base64url')}.${sig}`;
     const foreignKey = generateKey('EdDSA');
-    const foreign = await new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: foreignKey.kid }).sign(foreignKey.privateKey!);
+    const foreign = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'EdDSA', kid: foreignKey.kid })
+      .sign(foreignKey.privateKey!);
     const hs256 = sign(claims, t.app.get(AppConfig).jwtSecret);
     const current = t.app.get(SigningKeys).current;
     const mfaTyped = await new SignJWT({ ...claims, typ: 'mfa' })
@@ -132,7 +139,9 @@ describe('A Nest service using @dotmac/user-management-client', () => {
       const metrics = await (await fetch(`${serviceUrl}/metrics`)).text();
       const line = metrics
         .split('\n')
-        .find((l) => l.startsWith('http_request_duration_seconds_count') && l.includes('route="/.well-known/jwks.json"'));
+        .find(
+          (l) => l.startsWith('http_request_duration_seconds_count') && l.includes('route="/.well-known/jwks.json"'),
+        );
       return line ? Number(line.split(' ').pop()) : 0;
     };
     const eager = await consumer({ jwksCooldownMs: 0 });

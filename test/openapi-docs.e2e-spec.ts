@@ -25,8 +25,10 @@ type Operation = {
 
 const doc = JSON.parse(readFileSync(join(__dirname, '..', 'openapi.json'), 'utf8'));
 const schemas: Record<string, Schema> = doc.components.schemas;
-const operations: [string, Operation][] = Object.entries(doc.paths as Record<string, Record<string, Operation>>).flatMap(
-  ([path, item]) => Object.entries(item).map(([method, op]): [string, Operation] => [`${method.toUpperCase()} ${path}`, op]),
+const operations: [string, Operation][] = Object.entries(
+  doc.paths as Record<string, Record<string, Operation>>,
+).flatMap(([path, item]) =>
+  Object.entries(item).map(([method, op]): [string, Operation] => [`${method.toUpperCase()} ${path}`, op]),
 );
 const apiOperations = operations.filter(([name]) => / \/(api\/v2|\.well-known)\//.test(name));
 
@@ -39,7 +41,8 @@ function fieldsWithoutExample(name: string, seen = new Set<string>()): string[] 
   return Object.entries(schemas[name].properties ?? {}).flatMap(([field, s]) => {
     const nested = refName(s) ?? (s.items && refName(s.items)) ?? (s.allOf?.[0] && refName(s.allOf[0]));
     if (nested) return fieldsWithoutExample(nested, seen).map((f) => `${name}.${field}.${f}`);
-    if (s.example !== undefined || s.default !== undefined || s.enum || s.items?.enum || s.type === 'boolean') return [];
+    if (s.example !== undefined || s.default !== undefined || s.enum || s.items?.enum || s.type === 'boolean')
+      return [];
     return [`${name}.${field}`];
   });
 }
@@ -49,27 +52,30 @@ describe('openapi.json documents every route for people', () => {
     expect(apiOperations.length).toBeGreaterThan(60);
   });
 
-  it.each(apiOperations)('%s: a summary, a success answer with its schema, and the contract’s error body', (name, op) => {
-    expect(op.summary).toBeTruthy();
-    const success = Object.keys(op.responses).filter((s) => s.startsWith('2'));
-    expect(success.length).toBeGreaterThan(0);
-    for (const status of success) {
-      if (status !== '204' && status !== '202') expect(op.responses[status].content).toBeDefined();
-    }
-    for (const [status, response] of Object.entries(op.responses)) {
-      if (!/^[45]/.test(status)) continue;
-      const json = response.content?.['application/json'];
-      expect([status, json?.schema?.$ref]).toEqual([status, '#/components/schemas/ErrorResponseDto']);
-      expect(json?.example).toMatchObject({ statusCode: Number(status) });
-    }
-    if ((op.security ?? []).length) expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['401', '403']));
-    if (op.requestBody) {
-      expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['400', '413']));
-      const body = refName(op.requestBody.content['application/json'].schema);
-      expect(body && fieldsWithoutExample(body)).toEqual([]);
-    }
-    if (name.includes('{id}')) expect(Object.keys(op.responses)).toContain('404');
-  });
+  it.each(apiOperations)(
+    '%s: a summary, a success answer with its schema, and the contract’s error body',
+    (name, op) => {
+      expect(op.summary).toBeTruthy();
+      const success = Object.keys(op.responses).filter((s) => s.startsWith('2'));
+      expect(success.length).toBeGreaterThan(0);
+      for (const status of success) {
+        if (status !== '204' && status !== '202') expect(op.responses[status].content).toBeDefined();
+      }
+      for (const [status, response] of Object.entries(op.responses)) {
+        if (!/^[45]/.test(status)) continue;
+        const json = response.content?.['application/json'];
+        expect([status, json?.schema?.$ref]).toEqual([status, '#/components/schemas/ErrorResponseDto']);
+        expect(json?.example).toMatchObject({ statusCode: Number(status) });
+      }
+      if ((op.security ?? []).length) expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['401', '403']));
+      if (op.requestBody) {
+        expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['400', '413']));
+        const body = refName(op.requestBody.content['application/json'].schema);
+        expect(body && fieldsWithoutExample(body)).toEqual([]);
+      }
+      if (name.includes('{id}')) expect(Object.keys(op.responses)).toContain('404');
+    },
+  );
 
   it('offers both ways to authorize in Swagger UI, each explained', () => {
     expect(doc.components.securitySchemes).toMatchObject({

@@ -29,7 +29,9 @@ export class TokenIntrospectionService {
   async introspect(token: string): Promise<IntrospectionDto> {
     const caller = this.context.requirePrincipal();
     if (caller.kind !== 'api_key') {
-      throw new Forbidden('Token introspection is for services: call it with an API key (X-API-Key) with tokens:introspect');
+      throw new Forbidden(
+        'Token introspection is for services: call it with an API key (X-API-Key) with tokens:introspect',
+      );
     }
     let claims: AccessClaims;
     try {

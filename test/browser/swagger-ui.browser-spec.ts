@@ -130,7 +130,9 @@ if (!available) {
     await openDocs();
     // persistAuthorization: the bearer token of the previous test is still there after a reload.
     await page.locator('.swagger-ui .auth-wrapper button.authorize').click();
-    const bearer = page.locator('.swagger-ui .dialog-ux .auth-container').filter({ has: page.locator('h4:has-text("bearer")') });
+    const bearer = page
+      .locator('.swagger-ui .dialog-ux .auth-container')
+      .filter({ has: page.locator('h4:has-text("bearer")') });
     await bearer.waitFor();
     expect(await bearer.locator('button:has-text("Logout")').count()).toBe(1);
     await bearer.locator('button:has-text("Logout")').click();

@@ -21,5 +21,9 @@ export function createUserManagementClient(o: {
   if (o.accessToken) headers.authorization = `Bearer ${o.accessToken}`;
   if (o.apiKey) headers['x-api-key'] = o.apiKey;
   if (o.tenant) headers['x-tenant-id'] = o.tenant;
-  return createClient<paths>({ baseUrl: o.baseUrl.replace(/\/+$/, ''), headers, ...(o.fetch ? { fetch: o.fetch } : {}) });
+  return createClient<paths>({
+    baseUrl: o.baseUrl.replace(/\/+$/, ''),
+    headers,
+    ...(o.fetch ? { fetch: o.fetch } : {}),
+  });
 }

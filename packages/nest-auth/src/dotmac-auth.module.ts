@@ -1,12 +1,7 @@
 import { type DynamicModule, Global, Module, type Provider } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { DotmacAuthGuard } from './auth.guard';
-import {
-  DOTMAC_AUTH_OPTIONS,
-  type DotmacAuthAsyncOptions,
-  type DotmacAuthOptions,
-  resolveOptions,
-} from './options';
+import { DOTMAC_AUTH_OPTIONS, type DotmacAuthAsyncOptions, type DotmacAuthOptions, resolveOptions } from './options';
 import { DotmacTokenVerifier } from './token-verifier';
 
 const shared: Provider[] = [DotmacTokenVerifier, { provide: APP_GUARD, useClass: DotmacAuthGuard }];

@@ -1,13 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  AsymmetricAlgorithm,
-  SigningKey,
-  asymmetricKey,
-  generateKey,
-  privateKeyPem,
-} from './signing-key';
+import { AsymmetricAlgorithm, SigningKey, asymmetricKey, generateKey, privateKeyPem } from './signing-key';
 
 /** The development key ring in DATA_DIR, so that tokens survive restarts (like the generated JWT_SECRET). */
 export const DEV_KEY_RING_FILE = 'jwt-keys.json';
@@ -43,7 +37,12 @@ function toSigningKey(stored: StoredKey): SigningKey {
 }
 
 function stored(key: SigningKey, now: Date): StoredKey {
-  return { kid: key.kid!, alg: key.alg as AsymmetricAlgorithm, privateKey: privateKeyPem(key), createdAt: now.toISOString() };
+  return {
+    kid: key.kid!,
+    alg: key.alg as AsymmetricAlgorithm,
+    privateKey: privateKeyPem(key),
+    createdAt: now.toISOString(),
+  };
 }
 
 /**
@@ -51,13 +50,21 @@ function stored(key: SigningKey, now: Date): StoredKey {
  * signing key is retired, not deleted: it still verifies). Retired keys whose tokens have all expired
  * (retired more than `retentionMs` ago) are dropped from the file.
  */
-export function loadDevKeyRing(dataDir: string, alg: AsymmetricAlgorithm, retentionMs: number, now = new Date()): SigningKey[] {
+export function loadDevKeyRing(
+  dataDir: string,
+  alg: AsymmetricAlgorithm,
+  retentionMs: number,
+  now = new Date(),
+): SigningKey[] {
   const file = join(dataDir, DEV_KEY_RING_FILE);
   const before = read(file);
   let keys = before.filter((k) => !k.retiredAt || new Date(k.retiredAt).getTime() + retentionMs > now.getTime());
   const current = keys.find((k) => !k.retiredAt);
   if (!current || current.alg !== alg) {
-    keys = [stored(generateKey(alg), now), ...keys.map((k) => (k.retiredAt ? k : { ...k, retiredAt: now.toISOString() }))];
+    keys = [
+      stored(generateKey(alg), now),
+      ...keys.map((k) => (k.retiredAt ? k : { ...k, retiredAt: now.toISOString() })),
+    ];
   }
   if (keys.length !== before.length || keys[0] !== before[0]) write(dataDir, keys);
   return keys.map(toSigningKey);

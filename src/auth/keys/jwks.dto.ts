@@ -13,7 +13,10 @@ export class JwkDto {
   @ApiPropertyOptional({ description: 'EC keys only: the y coordinate (base64url)' })
   y?: string;
 
-  @ApiProperty({ description: 'Key id (RFC 7638 thumbprint), as in the JWT header', example: 'kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k' })
+  @ApiProperty({
+    description: 'Key id (RFC 7638 thumbprint), as in the JWT header',
+    example: 'kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k',
+  })
   kid: string;
 
   @ApiProperty({ enum: ['EdDSA', 'ES256'], example: 'EdDSA' })
@@ -26,7 +29,8 @@ export class JwkDto {
 export class JwksDto {
   @ApiProperty({
     type: [JwkDto],
-    description: 'The signing key first, then keys that only verify (a retired key until its tokens expire). Empty with HS256.',
+    description:
+      'The signing key first, then keys that only verify (a retired key until its tokens expire). Empty with HS256.',
   })
   keys: JwkDto[];
 }

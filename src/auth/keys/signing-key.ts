@@ -1,4 +1,11 @@
-import { KeyObject, createHash, createPrivateKey, createPublicKey, createSecretKey, generateKeyPairSync } from 'node:crypto';
+import {
+  KeyObject,
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  generateKeyPairSync,
+} from 'node:crypto';
 import type { JwtAlgorithm } from '../../config/app-config';
 
 export type AsymmetricAlgorithm = Exclude<JwtAlgorithm, 'HS256'>;
@@ -37,7 +44,8 @@ export function hmacKey(secret: string): SigningKey {
 /** The algorithm a public key can verify: Ed25519 → EdDSA, P-256 → ES256; anything else is refused. */
 export function algorithmOf(publicKey: KeyObject): AsymmetricAlgorithm {
   if (publicKey.asymmetricKeyType === 'ed25519') return 'EdDSA';
-  if (publicKey.asymmetricKeyType === 'ec' && publicKey.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ES256';
+  if (publicKey.asymmetricKeyType === 'ec' && publicKey.asymmetricKeyDetails?.namedCurve === 'prime256v1')
+    return 'ES256';
   throw new KeyMaterialError(
     `unsupported key type ${publicKey.asymmetricKeyType ?? 'unknown'}: use Ed25519 (EdDSA) or P-256 (ES256)`,
   );
@@ -47,9 +55,7 @@ export function algorithmOf(publicKey: KeyObject): AsymmetricAlgorithm {
 export function thumbprint(publicKey: KeyObject): string {
   const jwk = publicKey.export({ format: 'jwk' });
   const members =
-    jwk.kty === 'OKP'
-      ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x }
-      : { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
+    jwk.kty === 'OKP' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x } : { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
   return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
 }
 

@@ -154,7 +154,9 @@ describe('SigningKeys', () => {
       expect(() => keysFor({ JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY: ec })).toThrow(/JWT_PRIVATE_KEY.*ES256/);
       expect(() => keysFor({ JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY: 'not a key' })).toThrow(/JWT_PRIVATE_KEY/);
       const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' });
-      expect(() => keysFor({ JWT_ALGORITHM: 'EdDSA', JWT_VERIFY_KEYS: rsa.toString() })).toThrow(/JWT_VERIFY_KEYS.*unsupported/);
+      expect(() => keysFor({ JWT_ALGORITHM: 'EdDSA', JWT_VERIFY_KEYS: rsa.toString() })).toThrow(
+        /JWT_VERIFY_KEYS.*unsupported/,
+      );
       expect(() => keysFor({ JWT_ALGORITHM: 'EdDSA', JWT_VERIFY_KEYS: 'nothing' })).toThrow(/JWT_VERIFY_KEYS/);
     });
   });
