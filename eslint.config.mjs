@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'scripts/ensure-build.js', 'jest.config.js', 'eslint.config.mjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'packages/nest-auth/dist/**', 'packages/nest-auth/src/generated/**', 'coverage/**', '.data/**', 'scripts/ensure-build.js', 'jest.config.js', 'test/browser/jest.browser.config.js', 'eslint.config.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

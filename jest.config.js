@@ -42,6 +42,8 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: { '^.+\\.(t|j)s$': swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages().join('|')})/)`],
+  // The client package is consumed from its sources (published with `npm pack` in packages/nest-auth).
+  moduleNameMapper: { '^@dotmac/user-management-client$': '<rootDir>/packages/nest-auth/src/index.ts' },
 };
 
 module.exports = {

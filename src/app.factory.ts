@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { acceptableRequestId } from './common/http/client-ip';
+import { registerSecurityHeaders } from './common/http/security-headers';
 import { AppConfig } from './config/app-config';
 import { MetricsService } from './metrics/metrics.service';
 import { buildOpenApiDocument, setupSwagger } from './openapi';
@@ -36,9 +37,18 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
       { path: 'metrics', method: RequestMethod.GET },
+      { path: '.well-known/jwks.json', method: RequestMethod.GET },
     ],
   });
-  if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins, credentials: true });
+  await registerSecurityHeaders(app);
+  if (config.corsOrigins.length) {
+    app.enableCors({
+      origin: config.corsOrigins,
+      credentials: true,
+      exposedHeaders: ['X-Request-ID', 'Retry-After'],
+      maxAge: 600,
+    });
+  }
 
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(MetricsService);

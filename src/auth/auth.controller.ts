@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
+  ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiExtraModels,
@@ -14,16 +15,18 @@ import {
   ApiUnprocessableEntityResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { AllowRestricted, Authenticated, NoApiKey, Public } from '../common/auth/decorators';
+import { AllowRestricted, Authenticated, NoApiKey, Public, RequirePermissions } from '../common/auth/decorators';
 import { MfaRequiredDto } from '../mfa/dto/mfa-login.dto';
 import { UserDto } from '../users/dto/user.dto';
 import { AuthService } from './auth.service';
 import { AcceptInvitationDto, RegisterDto, TokenDto } from './dto/account.dto';
+import { IntrospectDto, IntrospectionDto } from './dto/introspection.dto';
 import { LoginDto, LoginResponseDto, RefreshDto, TokenPairDto } from './dto/login.dto';
 import { ChangePasswordDto, ForgotPasswordDto, ResetPasswordDto } from './dto/password.dto';
 import { PasswordFlowsService } from './password-flows.service';
 import { RateLimit } from './rate-limit/rate-limit';
 import { RegistrationService } from './registration.service';
+import { TokenIntrospectionService } from './token-introspection.service';
 
 const POLICY_REFUSAL = 'The password breaks the tenant’s policy or history; `message` lists every rule it breaks';
 const TOO_LONG = 'Invalid input, or a password over 72 bytes';
@@ -35,6 +38,7 @@ export class AuthController {
     private readonly auth: AuthService,
     private readonly registration: RegistrationService,
     private readonly passwords: PasswordFlowsService,
+    private readonly introspection: TokenIntrospectionService,
   ) {}
 
   @Post('login')
@@ -42,6 +46,15 @@ export class AuthController {
   @RateLimit('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in with username or email and password' })
+  @ApiBody({
+    type: LoginDto,
+    examples: {
+      password: {
+        summary: 'Username (or email) and password',
+        value: { username: 'admin', password: 'your password' },
+      },
+    },
+  })
   @ApiExtraModels(LoginResponseDto, MfaRequiredDto)
   @ApiOkResponse({
     description: 'Tokens, or (when the user has MFA) an mfaToken for /auth/mfa/challenge',
@@ -72,6 +85,49 @@ export class AuthController {
   @ApiNoContentResponse()
   logout(): Promise<void> {
     return this.auth.logout();
+  }
+
+  @Post('introspect')
+  @RequirePermissions('tokens:introspect')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Introspect an access token (RFC 7662), for other services',
+    description:
+      'Call with an API key (`X-API-Key`) that has the `tokens:introspect` scope. The answer is revocation-accurate: ' +
+      'a token whose session was logged out or revoked, or whose user was suspended, is `{ "active": false }` at once. ' +
+      "Permissions are the current ones. A tenant-bound key sees only its own tenant's tokens.",
+  })
+  @ApiOkResponse({
+    type: IntrospectionDto,
+    content: {
+      'application/json': {
+        examples: {
+          active: {
+            summary: 'A live token',
+            value: {
+              active: true,
+              sub: '5f0c8a7e-3b1d-4d6e-9a51-0c7a2f4e8b11',
+              tid: '0b6f5c3a-8d2e-4f71-a9c4-3e5d7b1f2a60',
+              sid: 'c2d4e6f8-1a3b-4c5d-8e7f-9a0b1c2d3e4f',
+              exp: 1767225600,
+              iat: 1767224700,
+              iss: 'dotmac-user-management',
+              aud: 'dotmac-api',
+              tokenType: 'Bearer',
+              scope: 'sessions:read users:read',
+              permissions: ['sessions:read', 'users:read'],
+              username: 'jdoe',
+              userType: 'support',
+            },
+          },
+          inactive: { summary: 'Expired, forged, revoked or unknown', value: { active: false } },
+        },
+      },
+    },
+  })
+  @ApiBadRequestResponse({ description: '`token` is missing or not a string' })
+  introspect(@Body() dto: IntrospectDto): Promise<IntrospectionDto> {
+    return this.introspection.introspect(dto.token);
   }
 
   @Post('register')

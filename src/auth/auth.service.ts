@@ -10,6 +10,7 @@ import { AppConfig } from '../config/app-config';
 import type { MfaRequiredDto } from '../mfa/dto/mfa-login.dto';
 import { MfaLoginService } from '../mfa/mfa-login.service';
 import { Session } from '../sessions/entities/session.entity';
+import type { LiveSession } from '../sessions/session-liveness';
 import { SessionsService, hashToken, newRefreshToken, refreshTokenFamily } from '../sessions/sessions.service';
 import { SessionsRepository } from '../sessions/sessions.repository';
 import { TenantPolicyService } from '../tenants/tenant-policy.service';
@@ -157,8 +158,9 @@ export class AuthService {
 
     if (found.session.refreshTokenHash === presented) {
       const { session } = found;
-      if (!(await this.sessions.check(session.id))) throw new NotAuthenticated(SESSION_ENDED);
-      const pair = this.issuePair(session, newRefreshToken(family));
+      const live = await this.sessions.check(session.id);
+      if (!live) throw new NotAuthenticated(SESSION_ENDED);
+      const pair = await this.issuePair(session, live, newRefreshToken(family));
       const stored = grace > 0 ? this.cipher.encrypt(JSON.stringify(pair)) : null;
       if (await this.sessionsRepo.rotate(session.id, presented, hashToken(pair.refreshToken), stored)) {
         await this.audit.record({
@@ -205,12 +207,14 @@ export class AuthService {
     throw new NotAuthenticated(INVALID_REFRESH);
   }
 
-  private issuePair(session: Session, refreshToken: string): TokenPairDto {
-    const access = this.tokens.signAccess({
+  private async issuePair(session: Session, live: LiveSession, refreshToken: string): Promise<TokenPairDto> {
+    const access = await this.tokens.signAccess({
       userId: session.userId,
       tenantId: session.tenantId,
+      userType: live.userType,
       sessionId: session.id,
       sessionExpiresAt: session.expiresAt,
+      restriction: live.restriction,
     });
     return {
       accessToken: access.token,

@@ -1,14 +1,17 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import passport from 'passport';
 import { Authenticator, AuthenticatorRegistry } from '../common/auth/authenticator';
 import type { Principal } from '../common/context/request-context';
 import { NotAuthenticated } from '../common/errors/domain-errors';
+import { JwtStrategy } from './jwt.strategy';
 
-/** Bearer access tokens, verified by the passport-jwt strategy. */
+/** `Authorization: Bearer <access token>`, verified by the JwtStrategy. */
 @Injectable()
 export class JwtAuthenticator implements Authenticator, OnModuleInit {
-  constructor(private readonly registry: AuthenticatorRegistry) {}
+  constructor(
+    private readonly registry: AuthenticatorRegistry,
+    private readonly strategy: JwtStrategy,
+  ) {}
 
   onModuleInit(): void {
     this.registry.register(this);
@@ -17,17 +20,8 @@ export class JwtAuthenticator implements Authenticator, OnModuleInit {
   authenticate(request: FastifyRequest): Promise<Principal | undefined> {
     const header = request.headers.authorization;
     if (!header || !/^bearer\s/i.test(header)) return Promise.resolve(undefined);
-    return new Promise((resolve, reject) => {
-      const middleware = passport.authenticate(
-        'jwt',
-        { session: false },
-        (err: unknown, principal: Principal | false) => {
-          if (err) reject(err instanceof Error ? err : new NotAuthenticated('Invalid token'));
-          else if (!principal) reject(new NotAuthenticated('Invalid or expired token'));
-          else resolve(principal);
-        },
-      ) as (req: unknown, res: unknown, next: (err?: unknown) => void) => void;
-      middleware(request, {}, (err) => reject(err instanceof Error ? err : new NotAuthenticated()));
-    });
+    const token = /^bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+    if (!token) return Promise.reject(new NotAuthenticated('Invalid token'));
+    return this.strategy.authenticate(token);
   }
 }

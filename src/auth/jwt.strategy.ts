@@ -1,32 +1,34 @@
 import { Injectable } from '@nestjs/common';
-import { PassportStrategy } from '@nestjs/passport';
-import { ExtractJwt, Strategy } from 'passport-jwt';
 import type { Principal } from '../common/context/request-context';
 import { NotAuthenticated } from '../common/errors/domain-errors';
-import { AppConfig } from '../config/app-config';
 import { PermissionResolver } from '../rbac/permission-resolver';
 import { SessionsService } from '../sessions/sessions.service';
-import { AccessClaims, TOKEN_AUDIENCE, TOKEN_ISSUER } from './token.service';
+import { InvalidToken } from './keys/signing-keys';
+import { AccessClaims, TokenService } from './token.service';
 
 /**
- * Access tokens: signature, algorithm, audience, issuer and expiry checked by passport-jwt; then the
- * session must still be alive (logout, revocation, suspension and password change end it at once).
+ * Access tokens: signature, algorithm (pinned; the key picked by `kid`), audience, issuer and expiry checked
+ * by TokenService; then the session must still be alive (logout, revocation, suspension and password
+ * change end it at once). Not a passport strategy: passport-jwt verifies with jsonwebtoken, which has no
+ * EdDSA.
  */
 @Injectable()
-export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+export class JwtStrategy {
   constructor(
-    config: AppConfig,
+    private readonly tokens: TokenService,
     private readonly sessions: SessionsService,
     private readonly permissions: PermissionResolver,
-  ) {
-    super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: config.jwtSecret,
-      algorithms: ['HS256'],
-      audience: TOKEN_AUDIENCE,
-      issuer: TOKEN_ISSUER,
-      ignoreExpiration: false,
-    });
+  ) {}
+
+  async authenticate(token: string): Promise<Principal> {
+    let claims: AccessClaims;
+    try {
+      claims = await this.tokens.verifyAccess(token);
+    } catch (err) {
+      if (err instanceof InvalidToken) throw new NotAuthenticated('Invalid or expired token');
+      throw err;
+    }
+    return this.validate(claims);
   }
 
   async validate(claims: AccessClaims): Promise<Principal> {

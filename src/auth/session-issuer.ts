@@ -83,11 +83,13 @@ export class SessionIssuer {
       );
       return opened;
     });
-    const access = this.tokens.signAccess({
+    const access = await this.tokens.signAccess({
       userId: user.id,
       tenantId: user.tenantId,
+      userType: user.userType,
       sessionId: session.id,
       sessionExpiresAt: session.expiresAt,
+      restriction,
     });
     return {
       accessToken: access.token,

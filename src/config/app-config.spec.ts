@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, parseEncryptionKeys } from './app-config';
@@ -60,6 +60,29 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...base, JWT_SECRET: 'changeme' })).toThrow('JWT_SECRET');
     expect(() => loadConfig({ ...base, JWT_SECRET: 'k3y-'.repeat(10) })).toThrow('ENCRYPTION_KEY');
     expect(() => loadConfig({ ...base, JWT_SECRET: 'k3y-'.repeat(10), ENCRYPTION_KEY: HEX_KEY })).not.toThrow();
+  });
+
+  it('reads the asymmetric signing key from JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE, never both', () => {
+    const dir = dataDir();
+    const pem = '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n';
+    writeFileSync(join(dir, 'key.pem'), pem);
+    const file = loadConfig({ DATA_DIR: dir, JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY_FILE: join(dir, 'key.pem') });
+    expect(file.jwtPrivateKeyPem).toBe(pem);
+    const inline = loadConfig({ DATA_DIR: dir, JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY: pem.replace(/\n/g, '\\n') });
+    expect(inline.jwtPrivateKeyPem).toBe(pem);
+    const both = { DATA_DIR: dir, JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY: pem, JWT_PRIVATE_KEY_FILE: join(dir, 'key.pem') };
+    expect(() => loadConfig(both)).toThrow('JWT_PRIVATE_KEY');
+    expect(() => loadConfig({ DATA_DIR: dir, JWT_ALGORITHM: 'EdDSA', JWT_VERIFY_KEYS_FILE: join(dir, 'missing.pem') })).toThrow(
+      'JWT_VERIFY_KEYS_FILE',
+    );
+    // A key pair with HS256 is a mistake worth stopping for: the operator believes tokens are signed with it.
+    expect(() => loadConfig({ DATA_DIR: dir, JWT_PRIVATE_KEY: pem })).toThrow('JWT_PRIVATE_KEY');
+  });
+
+  it('refuses EdDSA/ES256 in production without a configured private key', () => {
+    const base = { NODE_ENV: 'production', DATA_DIR: dataDir(), JWT_SECRET: 'k3y-'.repeat(10), ENCRYPTION_KEY: HEX_KEY };
+    expect(() => loadConfig({ ...base, JWT_ALGORITHM: 'ES256' })).toThrow('JWT_PRIVATE_KEY');
+    expect(loadConfig({ ...base, JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY: 'pem' }).jwtAlgorithm).toBe('ES256');
   });
 
   it('generates development secrets once and keeps them in DATA_DIR', () => {

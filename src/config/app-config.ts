@@ -27,6 +27,13 @@ export class AppConfig {
   jwtSecret: string;
   jwtExpiryHours: number;
   jwtAlgorithm: JwtAlgorithm;
+  /**
+   * EdDSA/ES256 only: the signing key (PKCS#8 PEM) from `JWT_PRIVATE_KEY` or `JWT_PRIVATE_KEY_FILE`; unset in
+   * development: a key pair is generated and kept in DATA_DIR (see src/auth/keys).
+   */
+  jwtPrivateKeyPem: string | undefined;
+  /** Public keys (SPKI PEM, several allowed) that verify but never sign: `JWT_VERIFY_KEYS(_FILE)`, for rotations. */
+  jwtVerifyKeysPem: string | undefined;
   accessTokenMinutes: number;
   passwordMinLength: number;
   accountLockoutAttempts: number;
@@ -134,6 +141,20 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw;
 }
 
+/** A PEM from `NAME` or from the file `NAME_FILE` (not both); literal `\n` escapes (one-line env values) become newlines. */
+function pem(env: Env, name: string): string | undefined {
+  const inline = optional(env, name);
+  const file = optional(env, `${name}_FILE`);
+  if (inline !== undefined && file !== undefined) throw new ConfigError(name, `and ${name}_FILE are both set; set one`);
+  if (inline !== undefined) return inline.replace(/\\n/g, '\n');
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw new ConfigError(`${name}_FILE`, `names a file that cannot be read: ${file}`);
+  }
+}
+
 function parseKeyMaterial(name: string, raw: string): Buffer {
   const text = raw.trim();
   if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
@@ -210,6 +231,18 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (jwtSecret.length < 16) throw new ConfigError('JWT_SECRET', 'must be at least 16 characters');
 
   const jwtExpiryHours = int(env, 'JWT_EXPIRY_HOURS', 24, 1, 24 * 90);
+  const jwtAlgorithm = oneOf<JwtAlgorithm>(env, 'JWT_ALGORITHM', 'HS256', ['HS256', 'EdDSA', 'ES256']);
+  const jwtPrivateKeyPem = pem(env, 'JWT_PRIVATE_KEY');
+  const jwtVerifyKeysPem = pem(env, 'JWT_VERIFY_KEYS');
+  if (jwtAlgorithm === 'HS256' && (jwtPrivateKeyPem || jwtVerifyKeysPem)) {
+    throw new ConfigError(
+      jwtPrivateKeyPem ? 'JWT_PRIVATE_KEY' : 'JWT_VERIFY_KEYS',
+      'is set but JWT_ALGORITHM is HS256; set JWT_ALGORITHM=EdDSA or ES256 to sign with key pairs',
+    );
+  }
+  if (jwtAlgorithm !== 'HS256' && isProduction && !jwtPrivateKeyPem) {
+    throw new ConfigError('JWT_PRIVATE_KEY', `(or JWT_PRIVATE_KEY_FILE) must be set when JWT_ALGORITHM=${jwtAlgorithm} and NODE_ENV=production`);
+  }
   const origins = optional(env, 'CORS_ORIGINS');
 
   return Object.assign(new AppConfig(), {
@@ -222,7 +255,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     redisPrefix: str(env, 'REDIS_PREFIX', 'dm:'),
     jwtSecret,
     jwtExpiryHours,
-    jwtAlgorithm: oneOf<JwtAlgorithm>(env, 'JWT_ALGORITHM', 'HS256', ['HS256', 'EdDSA', 'ES256']),
+    jwtAlgorithm,
+    jwtPrivateKeyPem,
+    jwtVerifyKeysPem,
     accessTokenMinutes: Math.min(int(env, 'ACCESS_TOKEN_MINUTES', 15, 1, 1440), jwtExpiryHours * 60),
     passwordMinLength: int(env, 'PASSWORD_MIN_LENGTH', 8, 6, 72),
     accountLockoutAttempts: int(env, 'ACCOUNT_LOCKOUT_ATTEMPTS', 5, 1, 100),

@@ -79,7 +79,7 @@ export class MfaLoginService {
 
     // The password was right: that attempt is no failure. The challenge takes its own attempt.
     await this.users.releaseLoginAttempt(user.tenantId, user.id);
-    const { token, expiresIn } = this.mfaTokens.sign({ userId: user.id, tenantId: user.tenantId });
+    const { token, expiresIn } = await this.mfaTokens.sign({ userId: user.id, tenantId: user.tenantId });
     const answer: MfaRequiredDto = {
       mfaRequired: true,
       mfaToken: token,
@@ -150,7 +150,7 @@ export class MfaLoginService {
 
   /** The user an mfaToken was issued to, still active in an active tenant. */
   private async userOf(mfaToken: string): Promise<User> {
-    const claims = this.mfaTokens.verify(mfaToken);
+    const claims = await this.mfaTokens.verify(mfaToken);
     const [tenant, user] = await Promise.all([
       this.tenants.resolve(claims.tenantId),
       this.users.findById(claims.tenantId, claims.userId),

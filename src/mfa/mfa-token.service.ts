@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { JsonWebTokenError, sign, verify } from 'jsonwebtoken';
+import { InvalidToken, SigningKeys } from '../auth/keys/signing-keys';
 import { NotAuthenticated } from '../common/errors/domain-errors';
-import { AppConfig } from '../config/app-config';
-import { TOKEN_ISSUER } from '../auth/token.service';
 
 /**
  * A different audience than access tokens (and typ `mfa`): the access-token strategy refuses it twice
@@ -16,39 +14,31 @@ export interface MfaTokenClaims {
   tenantId: string;
 }
 
-/** The proof that the password step succeeded: a short-lived JWT that only the MFA routes accept. */
+/**
+ * The proof that the password step succeeded: a short-lived JWT that only the MFA routes accept, signed
+ * with the same key material as access tokens (HS256 secret or the asymmetric key ring).
+ */
 @Injectable()
 export class MfaTokenService {
-  constructor(private readonly config: AppConfig) {}
+  constructor(private readonly keys: SigningKeys) {}
 
-  sign(o: MfaTokenClaims): { token: string; expiresIn: number } {
-    const token = sign({ sub: o.userId, tid: o.tenantId, typ: 'mfa' }, this.config.jwtSecret, {
-      algorithm: 'HS256',
-      expiresIn: MFA_TOKEN_SECONDS,
-      audience: MFA_TOKEN_AUDIENCE,
-      issuer: TOKEN_ISSUER,
-    });
+  async sign(o: MfaTokenClaims): Promise<{ token: string; expiresIn: number }> {
+    const token = await this.keys.sign(
+      { sub: o.userId, tid: o.tenantId, typ: 'mfa' },
+      { audience: MFA_TOKEN_AUDIENCE, expiresInSeconds: MFA_TOKEN_SECONDS },
+    );
     return { token, expiresIn: MFA_TOKEN_SECONDS };
   }
 
-  verify(token: string): MfaTokenClaims {
+  async verify(token: string): Promise<MfaTokenClaims> {
     try {
-      const claims = verify(token, this.config.jwtSecret, {
-        algorithms: ['HS256'],
-        audience: MFA_TOKEN_AUDIENCE,
-        issuer: TOKEN_ISSUER,
-      });
-      if (
-        typeof claims === 'string' ||
-        claims.typ !== 'mfa' ||
-        typeof claims.sub !== 'string' ||
-        typeof claims.tid !== 'string'
-      ) {
-        throw new JsonWebTokenError('not an MFA token');
+      const claims = await this.keys.verify(token, MFA_TOKEN_AUDIENCE);
+      if (claims.typ !== 'mfa' || typeof claims.sub !== 'string' || typeof claims.tid !== 'string') {
+        throw new InvalidToken('not an MFA token');
       }
       return { userId: claims.sub, tenantId: claims.tid };
     } catch (err) {
-      if (err instanceof JsonWebTokenError) throw new NotAuthenticated('Invalid or expired MFA token; sign in again');
+      if (err instanceof InvalidToken) throw new NotAuthenticated('Invalid or expired MFA token; sign in again');
       throw err;
     }
   }

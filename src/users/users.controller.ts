@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiHeader,
@@ -58,6 +59,32 @@ export class UsersController {
   @Post()
   @RequirePermissions('users:create')
   @ApiOperation({ summary: 'Create an account; without a password it stays pending' })
+  @ApiBody({
+    type: CreateUserDto,
+    examples: {
+      active: {
+        summary: 'An active customer with a password',
+        value: {
+          username: 'jdoe',
+          email: 'jane.doe@example.com',
+          firstName: 'Jane',
+          lastName: 'Doe',
+          userType: 'customer',
+          password: 'Tulip-Harbor-Lantern-7',
+        },
+      },
+      pending: {
+        summary: 'A pending technician who sets the password by invitation',
+        value: {
+          username: 'tech.berlin',
+          email: 'tech@example.com',
+          firstName: 'Tom',
+          lastName: 'Tech',
+          userType: 'technician',
+        },
+      },
+    },
+  })
   @ApiCreatedResponse({ type: UserDetailDto })
   @ApiBadRequestResponse({ description: 'Invalid field, unknown role, password over 72 bytes' })
   @ApiConflictResponse({ description: 'Username or email already used in this tenant' })
@@ -72,6 +99,16 @@ export class UsersController {
   @RequirePermissions('users:read')
   @HttpCode(200)
   @ApiOperation({ summary: 'Search the tenant’s users: substring query, filters, sort, offset pages or keyset cursor' })
+  @ApiBody({
+    type: SearchUsersDto,
+    examples: {
+      query: { summary: 'Active users matching "jane"', value: { query: 'jane', status: 'active', pageSize: 20 } },
+      recent: {
+        summary: 'Signed in this year, most recent first',
+        value: { lastLoginFrom: '2026-01-01T00:00:00Z', sortBy: 'lastLoginAt', sortOrder: 'desc' },
+      },
+    },
+  })
   @ApiOkResponse({ type: UserPageDto })
   @ApiBadRequestResponse({
     description: 'Invalid filter, sortBy outside the list, or a cursor not issued by the service',

@@ -21,7 +21,7 @@ export interface TestApp {
 }
 
 export interface RequestOptions {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
   url: string;
   body?: unknown;
   payload?: string | Buffer;

@@ -38,6 +38,7 @@ export class CreateApiKeyDto {
   scopes: Permission[];
 
   @ApiPropertyOptional({
+    example: '2027-01-01T00:00:00Z',
     type: String,
     format: 'date-time',
     description: 'When the key stops working (default: never)',

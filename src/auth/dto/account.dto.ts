@@ -37,7 +37,11 @@ export class RegisterDto {
   @Length(1, 100)
   lastName: string;
 
-  @ApiProperty({ format: 'password', description: 'Checked against the tenant’s password policy; at most 72 bytes' })
+  @ApiProperty({
+    example: 'Tulip-Harbor-Lantern-7',
+    format: 'password',
+    description: 'Checked against the tenant’s password policy; at most 72 bytes',
+  })
   @IsString()
   @MinLength(1)
   @MaxLength(1024)
@@ -60,7 +64,7 @@ export class RegisterDto {
 }
 
 export class TokenDto {
-  @ApiProperty({ description: 'The token received by email' })
+  @ApiProperty({ example: 'Kq3v9XwR2mT8yB1cN5dF7gH0jL4pS6uA', description: 'The token received by email' })
   @IsString()
   @Length(1, 256)
   token: string;
@@ -72,7 +76,11 @@ export class AcceptInvitationDto extends TokenDto {
   @Matches(USERNAME_PATTERN, { message: USERNAME_MESSAGE })
   username: string;
 
-  @ApiProperty({ format: 'password', description: 'Checked against the tenant’s password policy; at most 72 bytes' })
+  @ApiProperty({
+    example: 'Tulip-Harbor-Lantern-7',
+    format: 'password',
+    description: 'Checked against the tenant’s password policy; at most 72 bytes',
+  })
   @IsString()
   @MinLength(1)
   @MaxLength(1024)

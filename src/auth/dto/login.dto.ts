@@ -15,7 +15,10 @@ export class LoginDto {
   @MaxLength(1024)
   password: string;
 
-  @ApiPropertyOptional({ description: 'A device token from an earlier MFA challenge with trustDevice' })
+  @ApiPropertyOptional({
+    description: 'A device token from an earlier MFA challenge with trustDevice',
+    example: 'dt_q1W2e3R4t5Y6u7I8o9P0a1S2d3F4g5H6j7K8l9Z0x1C',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(256)
@@ -23,7 +26,7 @@ export class LoginDto {
 }
 
 export class RefreshDto {
-  @ApiProperty()
+  @ApiProperty({ example: 'rt_Ab3dEf6hIj9kLm2nOp5qRs.Tu8vWx1yZa4bCd7eFg0hIj3kLm6nOp9qRs2tUv5wXy8zA1b' })
   @IsString()
   @MinLength(1)
   @MaxLength(256)

@@ -9,12 +9,16 @@ export class ForgotPasswordDto {
 }
 
 export class ResetPasswordDto {
-  @ApiProperty({ description: 'The token received by email' })
+  @ApiProperty({ example: 'Kq3v9XwR2mT8yB1cN5dF7gH0jL4pS6uA', description: 'The token received by email' })
   @IsString()
   @Length(1, 256)
   token: string;
 
-  @ApiProperty({ format: 'password', description: 'Checked against the tenant’s password policy and history' })
+  @ApiProperty({
+    example: 'Tulip-Harbor-Lantern-7',
+    format: 'password',
+    description: 'Checked against the tenant’s password policy and history',
+  })
   @IsString()
   @MinLength(1)
   @MaxLength(1024)
@@ -22,13 +26,17 @@ export class ResetPasswordDto {
 }
 
 export class ChangePasswordDto {
-  @ApiProperty({ format: 'password' })
+  @ApiProperty({ example: 'Old-Password-Of-Mine-3', format: 'password' })
   @IsString()
   @MinLength(1)
   @MaxLength(1024)
   currentPassword: string;
 
-  @ApiProperty({ format: 'password', description: 'Checked against the tenant’s password policy and history' })
+  @ApiProperty({
+    example: 'Tulip-Harbor-Lantern-7',
+    format: 'password',
+    description: 'Checked against the tenant’s password policy and history',
+  })
   @IsString()
   @MinLength(1)
   @MaxLength(1024)

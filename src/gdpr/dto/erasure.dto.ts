@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
 
 export class EraseSelfDto {
-  @ApiProperty({ description: 'The current password, to confirm' })
+  @ApiProperty({ example: 'correct horse battery staple', description: 'The current password, to confirm' })
   @IsString()
   @Length(1, 1024)
   password: string;

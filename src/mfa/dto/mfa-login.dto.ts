@@ -18,7 +18,7 @@ export class MfaRequiredDto {
 }
 
 export class MfaChallengeDto {
-  @ApiProperty()
+  @ApiProperty({ example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...' })
   @IsString()
   @MinLength(1)
   @MaxLength(2048)
@@ -42,7 +42,7 @@ export class MfaChallengeDto {
 }
 
 export class MfaSendDto {
-  @ApiProperty()
+  @ApiProperty({ example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...' })
   @IsString()
   @MinLength(1)
   @MaxLength(2048)

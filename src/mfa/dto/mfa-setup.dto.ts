@@ -18,6 +18,7 @@ export class SetupMfaDto {
   destination?: string;
 
   @ApiPropertyOptional({
+    example: 'correct horse battery staple',
     format: 'password',
     description: 'The caller’s current password: required when another method is already enabled',
   })
@@ -68,7 +69,11 @@ export class BackupCodesDto {
 }
 
 export class PasswordConfirmationDto {
-  @ApiProperty({ format: 'password', description: 'The caller’s current password' })
+  @ApiProperty({
+    example: 'correct horse battery staple',
+    format: 'password',
+    description: 'The caller’s current password',
+  })
   @IsString()
   @MinLength(1)
   @MaxLength(1024)

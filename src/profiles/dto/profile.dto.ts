@@ -68,32 +68,38 @@ export class PreferencesDto {
 // ---- what a client sends: every field optional; null clears a field --------------------------------
 
 export class ProfileInput {
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 100 })
+  @ApiPropertyOptional({ example: 'Jane D.', type: String, nullable: true, maxLength: 100 })
   @IsOptional()
   @IsString()
   @MaxLength(100)
   @NoControlChars()
   displayName?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, format: 'uri', description: 'http(s) only' })
+  @ApiPropertyOptional({
+    example: 'https://cdn.example.com/avatars/jdoe.png',
+    type: String,
+    nullable: true,
+    format: 'uri',
+    description: 'http(s) only',
+  })
   @IsOptional()
   @IsHttpUrl()
   avatarUrl?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 })
+  @ApiPropertyOptional({ example: 'Fibre network engineer', type: String, nullable: true, maxLength: 2000 })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
   bio?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 100 })
+  @ApiPropertyOptional({ example: 'Field technician', type: String, nullable: true, maxLength: 100 })
   @IsOptional()
   @IsString()
   @MaxLength(100)
   @NoControlChars()
   jobTitle?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 100 })
+  @ApiPropertyOptional({ example: 'Operations', type: String, nullable: true, maxLength: 100 })
   @IsOptional()
   @IsString()
   @MaxLength(100)
@@ -122,35 +128,35 @@ export class ContactInfoInput {
   @IsE164()
   mobilePhone?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 200 })
+  @ApiPropertyOptional({ example: '12 Harbour Street', type: String, nullable: true, maxLength: 200 })
   @IsOptional()
   @IsString()
   @MaxLength(200)
   @NoControlChars()
   addressLine1?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 200 })
+  @ApiPropertyOptional({ example: 'Suite 4', type: String, nullable: true, maxLength: 200 })
   @IsOptional()
   @IsString()
   @MaxLength(200)
   @NoControlChars()
   addressLine2?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 100 })
+  @ApiPropertyOptional({ example: 'Berlin', type: String, nullable: true, maxLength: 100 })
   @IsOptional()
   @IsString()
   @MaxLength(100)
   @NoControlChars()
   city?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 100 })
+  @ApiPropertyOptional({ example: 'Berlin', type: String, nullable: true, maxLength: 100 })
   @IsOptional()
   @IsString()
   @MaxLength(100)
   @NoControlChars()
   state?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 20 })
+  @ApiPropertyOptional({ example: '10115', type: String, nullable: true, maxLength: 20 })
   @IsOptional()
   @IsString()
   @MaxLength(20)
@@ -198,6 +204,7 @@ export class PreferencesInput {
   notifications?: NotificationPreferencesInput;
 
   @ApiPropertyOptional({
+    example: { dashboard: 'compact' },
     type: 'object',
     additionalProperties: true,
     description: 'Free-form; replaces the stored settings; at most 16 KiB as JSON',

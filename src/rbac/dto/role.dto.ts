@@ -43,7 +43,7 @@ export class CreateRoleDto {
   @Matches(ROLE_NAME_PATTERN, { message: ROLE_NAME_MESSAGE })
   name: string;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 500 })
+  @ApiPropertyOptional({ example: 'Help desk of the Berlin office', type: String, nullable: true, maxLength: 500 })
   @IsOptional()
   @IsString()
   @MaxLength(500)
@@ -65,7 +65,7 @@ export class UpdateRoleDto {
   @Matches(ROLE_NAME_PATTERN, { message: ROLE_NAME_MESSAGE })
   name?: string;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 500 })
+  @ApiPropertyOptional({ example: 'Help desk of the Berlin office', type: String, nullable: true, maxLength: 500 })
   @IsOptional()
   @IsString()
   @MaxLength(500)

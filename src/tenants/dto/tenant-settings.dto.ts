@@ -31,7 +31,7 @@ export class PasswordPolicySettingsDto implements PasswordPolicyOverrides {
   @IsIn(PRESETS)
   preset?: PasswordPreset;
 
-  @ApiPropertyOptional({ minimum: 8, maximum: 72 })
+  @ApiPropertyOptional({ example: 12, minimum: 8, maximum: 72 })
   @OptionalNotNull()
   @IsInt()
   @Min(8)
@@ -43,35 +43,35 @@ export class PasswordPolicySettingsDto implements PasswordPolicyOverrides {
   @ApiPropertyOptional() @OptionalNotNull() @IsBoolean() requireNumbers?: boolean;
   @ApiPropertyOptional() @OptionalNotNull() @IsBoolean() requireSymbols?: boolean;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 3650, description: 'Password expiry in days; 0 = never' })
+  @ApiPropertyOptional({ example: 0, minimum: 0, maximum: 3650, description: 'Password expiry in days; 0 = never' })
   @OptionalNotNull()
   @IsInt()
   @Min(0)
   @Max(3650)
   maxAgeDays?: number;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 50, description: 'No reuse of the last N passwords' })
+  @ApiPropertyOptional({ example: 5, minimum: 0, maximum: 50, description: 'No reuse of the last N passwords' })
   @OptionalNotNull()
   @IsInt()
   @Min(0)
   @Max(50)
   historyCount?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100 })
+  @ApiPropertyOptional({ example: 5, minimum: 1, maximum: 100 })
   @OptionalNotNull()
   @IsInt()
   @Min(1)
   @Max(100)
   maxFailedAttempts?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 10080 })
+  @ApiPropertyOptional({ example: 30, minimum: 1, maximum: 10080 })
   @OptionalNotNull()
   @IsInt()
   @Min(1)
   @Max(10080)
   lockoutDurationMinutes?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_SESSION_MINUTES })
+  @ApiPropertyOptional({ example: 480, minimum: 1, maximum: MAX_SESSION_MINUTES })
   @OptionalNotNull()
   @IsInt()
   @Min(1)
@@ -120,7 +120,7 @@ export class TenantSettingsDto implements TenantSettings {
   @IsBoolean()
   requireMfa?: boolean;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_SESSION_MINUTES, description: 'Idle session timeout' })
+  @ApiPropertyOptional({ example: 480, minimum: 1, maximum: MAX_SESSION_MINUTES, description: 'Idle session timeout' })
   @OptionalNotNull()
   @IsInt()
   @Min(1)

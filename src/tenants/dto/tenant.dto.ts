@@ -55,7 +55,7 @@ export class CreateTenantDto {
  * API keys stop working until it is active again. The slug cannot change.
  */
 export class UpdateTenantDto {
-  @ApiPropertyOptional({ minLength: 1, maxLength: 200 })
+  @ApiPropertyOptional({ example: 'Acme Networks', minLength: 1, maxLength: 200 })
   @OptionalNotNull()
   @IsString()
   @MinLength(1)

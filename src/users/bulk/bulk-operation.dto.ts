@@ -33,7 +33,13 @@ export class BulkOperationDto {
   @IsIn(BULK_OPERATIONS)
   operation: BulkOperation;
 
-  @ApiProperty({ type: [String], format: 'uuid', maxItems: MAX_BULK_USERS, description: 'Distinct user ids' })
+  @ApiProperty({
+    example: ['5f0c8a7e-3b1d-4d6e-9a51-0c7a2f4e8b11'],
+    type: [String],
+    format: 'uuid',
+    maxItems: MAX_BULK_USERS,
+    description: 'Distinct user ids',
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_BULK_USERS)
@@ -41,7 +47,7 @@ export class BulkOperationDto {
   @IsUUID('all', { each: true, message: 'each value in userIds must be a UUID' })
   userIds: string[];
 
-  @ApiPropertyOptional({ description: 'The role name, for assign_role and remove_role' })
+  @ApiPropertyOptional({ example: 'helpdesk', description: 'The role name, for assign_role and remove_role' })
   @ValidateIf((o: BulkOperationDto) => ROLE_OPERATIONS.includes(o.operation))
   @IsString()
   @Length(1, 100)

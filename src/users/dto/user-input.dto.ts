@@ -19,14 +19,14 @@ const NO_PASSWORD_HASH = 'passwordHash: password hashes are never accepted; send
 
 /** What both the administrator and the user may change of the profile side of an account. */
 abstract class ProfileFieldsInput {
-  @ApiPropertyOptional({ maxLength: 100 })
+  @ApiPropertyOptional({ example: 'Jane', maxLength: 100 })
   @OptionalNotNull()
   @IsString()
   @MaxLength(100)
   @NoControlChars()
   firstName?: string;
 
-  @ApiPropertyOptional({ maxLength: 100 })
+  @ApiPropertyOptional({ example: 'Doe', maxLength: 100 })
   @OptionalNotNull()
   @IsString()
   @MaxLength(100)
@@ -70,6 +70,7 @@ export class CreateUserDto extends ProfileFieldsInput {
   userType: UserType;
 
   @ApiPropertyOptional({
+    example: 'Tulip-Harbor-Lantern-7',
     format: 'password',
     description: 'At most 72 bytes. Without it the account stays pending until the user sets one by invitation.',
   })
@@ -113,12 +114,13 @@ export class CreateUserDto extends ProfileFieldsInput {
 
 /** PUT /users/{id}: every field optional; an absent field is left as it is. */
 export class UpdateUserDto extends ProfileFieldsInput {
-  @ApiPropertyOptional({ minLength: 3, maxLength: 50, pattern: '^[a-zA-Z0-9._-]+$' })
+  @ApiPropertyOptional({ example: 'jdoe', minLength: 3, maxLength: 50, pattern: '^[a-zA-Z0-9._-]+$' })
   @OptionalNotNull()
   @IsUsername()
   username?: string;
 
   @ApiPropertyOptional({
+    example: 'jane.doe@example.com',
     description: 'Stored in lower case; a new address is unverified unless emailVerified says so',
   })
   @OptionalNotNull()
@@ -179,7 +181,11 @@ export class UpdateMeDto extends ProfileFieldsInput {
 }
 
 export class StatusChangeDto {
-  @ApiPropertyOptional({ maxLength: 500, description: 'Stored with the account and written to the audit trail' })
+  @ApiPropertyOptional({
+    example: 'Repeated abuse reported by the help desk',
+    maxLength: 500,
+    description: 'Stored with the account and written to the audit trail',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(500)

@@ -16,7 +16,11 @@ export class CreateInvitationDto {
   @IsIn(USER_TYPES)
   userType: UserType;
 
-  @ApiPropertyOptional({ type: [String], description: 'Role names of the tenant, granted on acceptance' })
+  @ApiPropertyOptional({
+    example: ['helpdesk'],
+    type: [String],
+    description: 'Role names of the tenant, granted on acceptance',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(50)

@@ -39,40 +39,43 @@ export class SearchUsersDto {
   @IsBoolean()
   isActive?: boolean;
 
-  @ApiPropertyOptional({ description: 'A role name: users granted it, or whose user type is named so' })
+  @ApiPropertyOptional({
+    example: 'helpdesk',
+    description: 'A role name: users granted it, or whose user type is named so',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 100)
   role?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Inclusive' })
+  @ApiPropertyOptional({ example: '2026-01-01T00:00:00Z', format: 'date-time', description: 'Inclusive' })
   @IsOptional()
   @IsISO8601({ strict: true })
   createdFrom?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Inclusive' })
+  @ApiPropertyOptional({ example: '2026-12-31T23:59:59Z', format: 'date-time', description: 'Inclusive' })
   @IsOptional()
   @IsISO8601({ strict: true })
   createdTo?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Inclusive' })
+  @ApiPropertyOptional({ example: '2026-01-01T00:00:00Z', format: 'date-time', description: 'Inclusive' })
   @IsOptional()
   @IsISO8601({ strict: true })
   lastLoginFrom?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'Inclusive' })
+  @ApiPropertyOptional({ example: '2026-12-31T23:59:59Z', format: 'date-time', description: 'Inclusive' })
   @IsOptional()
   @IsISO8601({ strict: true })
   lastLoginTo?: string;
 
-  @ApiPropertyOptional({ minimum: 1, default: 1, description: 'Offset paging; for deep paging use cursor' })
+  @ApiPropertyOptional({ example: 1, minimum: 1, default: 1, description: 'Offset paging; for deep paging use cursor' })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(1_000_000)
   page?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
+  @ApiPropertyOptional({ example: 20, minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -90,6 +93,7 @@ export class SearchUsersDto {
   sortOrder?: SortOrder;
 
   @ApiPropertyOptional({
+    example: 'eyJ2IjoxLCJzIjoiY3JlYXRlZEF0In0',
     description:
       'The nextCursor of the previous answer, sent with the same search: pages by keyset, as fast at any depth. ' +
       'Not together with page.',
