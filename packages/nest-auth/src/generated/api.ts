@@ -1675,6 +1675,8 @@ export interface components {
             passwordExpired?: boolean;
             /** @description MFA must be set up (see the grace period in the README) */
             mfaSetupRequired?: boolean;
+            /** @description The user has not accepted the tenant’s current terms or privacy version: accept them with POST /users/me/consents */
+            consentRequired?: boolean;
         };
         MfaRequiredDto: {
             /** @enum {boolean} */
@@ -2240,6 +2242,8 @@ export interface components {
             passwordExpired?: boolean;
             /** @description MFA must be set up (see the grace period in the README) */
             mfaSetupRequired?: boolean;
+            /** @description The user has not accepted the tenant’s current terms or privacy version: accept them with POST /users/me/consents */
+            consentRequired?: boolean;
             /** @description With trustDevice: present it as deviceToken at login from this device to skip MFA; shown once */
             deviceToken?: string;
             /** Format: date-time */
@@ -4827,7 +4831,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponseDto"];
                 };
             };
-            /** @description User type not allowed in the tenant, password too short */
+            /** @description User type not allowed in the tenant, or the password breaks the tenant's policy (every rule listed) */
             422: {
                 headers: {
                     [name: string]: unknown;
