@@ -56,6 +56,18 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     done();
   });
 
+  // Once shutdown begins every answer closes its connection: a keep-alive connection left idle after its
+  // last answer would otherwise hold the server (and the process) open until the keep-alive timeout.
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
+  });
+
   setupSwagger(app, buildOpenApiDocument(app));
   await app.init();
   await fastify.ready();
