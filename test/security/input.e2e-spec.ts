@@ -270,7 +270,7 @@ describe('Security: input handling (ASVS V1, V2, V15)', () => {
     };
 
     it.each(writeRoutes.map((r) => [key(r), r] as const))(
-      '%s: a 2 MiB body is 413, 10,000 levels of nesting and invalid UTF-8 are 400, another media type is 415',
+      '%s: a 2 MiB body is 413; 10,000 levels of nesting, invalid UTF-8 and unpaired surrogates are 400; another media type is 415',
       async (_name, route) => {
         const before = await fingerprint(t);
         const big = { ...validBody(route, ids), filler: 'x'.repeat(2 * 1024 * 1024) };
@@ -281,6 +281,12 @@ describe('Security: input handling (ASVS V1, V2, V15)', () => {
         const encoded = await send(route, { payload: invalidUtf8(validBody(route, ids)) });
         expect(encoded.status).toBe(400);
         expect(messageOf(encoded)).toContain('UTF-8');
+        // An escaped unpaired surrogate is no text either (validators used to throw on it: 500).
+        const surrogate = await send(route, {
+          payload: JSON.stringify(validBody(route, ids)).replace(/([:[]")/, '$1\\ud800'),
+        });
+        expect(surrogate.status).toBe(400);
+        expect(messageOf(surrogate)).toContain('UTF-8');
         const text = await send(route, { payload: '<a>b</a>', headers: { 'content-type': 'application/xml' } });
         expect(text.status).toBe(415);
         expect(await fingerprint(t)).toEqual(before);

@@ -1,4 +1,4 @@
-import { MAX_JSON_DEPTH, jsonNestsDeeperThan } from './json-body';
+import { MAX_JSON_DEPTH, hasLoneSurrogate, jsonNestsDeeperThan } from './json-body';
 
 describe('jsonNestsDeeperThan', () => {
   const nested = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
@@ -18,5 +18,18 @@ describe('jsonNestsDeeperThan', () => {
 
   it('siblings do not add up', () => {
     expect(jsonNestsDeeperThan(`[${Array(1000).fill('[1]').join(',')}]`, 2)).toBe(false);
+  });
+});
+
+describe('hasLoneSurrogate', () => {
+  it('finds an unpaired surrogate in any string, key or value, however deep', () => {
+    expect(hasLoneSurrogate('\ud800')).toBe(true);
+    expect(hasLoneSurrogate('ab\udc00')).toBe(true);
+    expect(hasLoneSurrogate({ a: [1, { b: 'x\ud83d' }] })).toBe(true);
+    expect(hasLoneSurrogate({ ['\udfff']: 1 })).toBe(true);
+  });
+
+  it('accepts paired surrogates and everything else', () => {
+    expect(hasLoneSurrogate({ emoji: '💥 😀', n: 1, b: true, z: null, list: ['é', 'ß'] })).toBe(false);
   });
 });

@@ -9,6 +9,7 @@ import { BadInput } from '../errors/domain-errors';
  */
 export const MAX_JSON_DEPTH = 32;
 
+const NOT_UTF8 = 'The request body is not valid UTF-8';
 const INVALID_JSON = 'Malformed JSON in the request body (keys named __proto__ or constructor.prototype are refused)';
 
 /** Whether the JSON text nests objects/arrays deeper than `max` (brackets inside strings do not count). */
@@ -32,16 +33,30 @@ export function jsonNestsDeeperThan(text: string, max: number): boolean {
   return false;
 }
 
+/** A UTF-16 surrogate without its pair: what a JSON escape such as `\ud800` decodes to. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether any string in the parsed JSON value (keys included) holds an unpaired surrogate. */
+export function hasLoneSurrogate(value: unknown): boolean {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value);
+  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).some(([k, v]) => LONE_SURROGATE.test(k) || hasLoneSurrogate(v));
+  }
+  return false;
+}
+
 /**
  * The application/json parser: the body must be valid UTF-8 (invalid bytes are refused, not silently
- * replaced) and nest at most MAX_JSON_DEPTH levels; then Fastify's own parser, which refuses `__proto__`
- * and `constructor.prototype` keys.
+ * replaced), nest at most MAX_JSON_DEPTH levels, and escape no unpaired surrogate (text no UTF-8 can
+ * carry, on which validators throw); it is parsed by Fastify's own parser, which refuses `__proto__` and
+ * `constructor.prototype` keys.
  */
 export function strictJsonParser(fastify: FastifyInstance): FastifyBodyParser<Buffer> {
   const parse = fastify.getDefaultJsonParser('error', 'error');
   return (request, body, done) => {
     if (!isUtf8(body)) {
-      done(new BadInput('The request body is not valid UTF-8'), undefined);
+      done(new BadInput(NOT_UTF8), undefined);
       return;
     }
     const text = body.toString('utf8');
@@ -52,6 +67,8 @@ export function strictJsonParser(fastify: FastifyInstance): FastifyBodyParser<Bu
     void parse(request, text, (err, parsed?: unknown) => {
       if ((err as { code?: string } | null)?.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
         done(new BadInput(INVALID_JSON), undefined);
+      } else if (!err && hasLoneSurrogate(parsed)) {
+        done(new BadInput(NOT_UTF8), undefined);
       } else {
         done(err, parsed);
       }
