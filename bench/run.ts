@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startEmbeddedPostgres } from '../src/database/embedded-postgres';
@@ -38,6 +38,7 @@ async function main(): Promise<void> {
   const cores = availableParallelism();
   console.log(`DotMac User Management benchmarks — ${cores} cores, node ${process.version}, ${SECONDS} s per run`);
   const dataDir = mkdtempSync(join(tmpdir(), 'dm-bench-'));
+  chmodSync(dataDir, 0o755); // embedded PostgreSQL, run as `postgres` when we are root, must reach its data
   const embedded = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres(join(dataDir, 'db'));
   const databaseUrl = process.env.DATABASE_URL ?? embedded!.url;
   const rows: [string, string, string][] = [];
@@ -91,7 +92,9 @@ async function main(): Promise<void> {
     // new one back (autocannon resets a connection's context after each request sequence).
     const pool: string[] = [];
     for (let i = 0; i < CONNECTIONS; i++) {
-      pool.push((await post(app.port, '/api/v2/auth/login', { username: 'admin', password: ADMIN_PASSWORD })).refreshToken);
+      pool.push(
+        (await post(app.port, '/api/v2/auth/login', { username: 'admin', password: ADMIN_PASSWORD })).refreshToken,
+      );
     }
     const refreshRun = await autocannon({
       url: base,
@@ -110,7 +113,11 @@ async function main(): Promise<void> {
       ],
     });
     checkErrors('refresh', refreshRun);
-    rows.push(['POST /auth/refresh', `${fmt(rate(refreshRun))}/s (${fmt(rate(refreshRun) / cores)}/s per core)`, 'goal ≥ 1,500/s per core']);
+    rows.push([
+      'POST /auth/refresh',
+      `${fmt(rate(refreshRun))}/s (${fmt(rate(refreshRun) / cores)}/s per core)`,
+      'goal ≥ 1,500/s per core',
+    ]);
 
     console.log('- POST /auth/login, then bare bcrypt');
     // 3. Login against bare bcrypt at the same cost, with as many in flight.
