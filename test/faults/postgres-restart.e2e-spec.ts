@@ -44,18 +44,18 @@ describe('Fault: PostgreSQL stopped and restarted under load', () => {
       () => done,
       () => createUser(service!, token, 'restart_'),
     );
-    await sleep(1500);
+    await sleep(1000);
     await pg.stop();
     const downAt = Date.now();
-    await sleep(2500);
+    await sleep(2000);
     pg = await startPostgres(pgDir, port);
     const upAt = Date.now();
-    await sleep(3000);
+    await sleep(2500);
     done = true;
     const outcomes: Outcome[] = await load;
 
     const whileDown = outcomes.filter((o) => o.startedAt > downAt && o.startedAt + o.ms < upAt);
-    const settled = outcomes.filter((o) => o.startedAt > upAt + 1500);
+    const settled = outcomes.filter((o) => o.startedAt > upAt + 1000);
     const acknowledged = outcomes.filter((o) => o.status === 201).map((o) => o.userId!);
     const { found, partial } = await completeUsers(pg.url, acknowledged);
     console.log(
