@@ -1,11 +1,20 @@
 import 'reflect-metadata';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { migrations } from './migrations';
+import { DEFAULT_STATEMENT_TIMEOUT_MS } from './src/config/app-config';
 import { entities } from './src/database/entities';
 import { SnakeNamingStrategy } from './src/database/snake-naming.strategy';
 
-/** The one description of the database, shared by the application, the tests and the TypeORM CLI. */
-export function dataSourceOptions(url: string | undefined): DataSourceOptions {
+/**
+ * The one description of the database, shared by the application, the tests and the TypeORM CLI.
+ * A statement that runs longer than `statementTimeoutMs` (or waits that long for a lock) is cancelled, and a
+ * request that waits 5 s for a free connection gives up: either way the request fails with 503 rather than
+ * hanging while the database is slow or gone.
+ */
+export function dataSourceOptions(
+  url: string | undefined,
+  statementTimeoutMs: number = DEFAULT_STATEMENT_TIMEOUT_MS,
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -16,7 +25,7 @@ export function dataSourceOptions(url: string | undefined): DataSourceOptions {
     namingStrategy: new SnakeNamingStrategy(),
     synchronize: false,
     logging: ['error'],
-    extra: { max: 20, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000, statement_timeout: 15000 },
+    extra: { max: 20, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000, statement_timeout: statementTimeoutMs },
   };
 }
 

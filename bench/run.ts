@@ -1,10 +1,10 @@
 import autocannon from 'autocannon';
 import Redis from 'ioredis';
-import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startEmbeddedPostgres } from '../src/database/embedded-postgres';
+import { Child, launch, post, runNode } from './support';
 
 /**
  * `npm run bench`: every figure is a ratio against a baseline measured in the same run on the same
@@ -18,68 +18,11 @@ import { freePort, startEmbeddedPostgres } from '../src/database/embedded-postgr
  * DATABASE_URL to bench against a given PostgreSQL (otherwise an embedded one is started), and REDIS_URL
  * to run the service as one of several instances would (also prints Redis memory per session).
  */
-const ROOT = join(__dirname, '..', '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_BCRYPT_ROUNDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const ADMIN_PASSWORD = 'Bench-Admin-Password-1!';
 const REDIS_PREFIX = `bench${process.pid}:`;
-
-interface Child {
-  proc: ChildProcess;
-  port: number;
-  stop(): Promise<void>;
-}
-
-/** Starts a built script as its own process and waits until `readyPath` answers 200. */
-async function launch(script: string, env: Record<string, string>, readyPath: string): Promise<Child> {
-  const port = Number(env.PORT);
-  const proc = spawn(process.execPath, [join(ROOT, 'dist', script)], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  let exited = false;
-  proc.once('exit', () => (exited = true));
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (exited) return resolve();
-      proc.once('exit', () => resolve());
-      proc.kill('SIGTERM');
-    });
-  for (let i = 0; i < 600; i++) {
-    if (exited) throw new Error(`${script} exited early:\n${err}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}${readyPath}`)).ok) return { proc, port, stop };
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await stop();
-  throw new Error(`${script} was not ready within 60 s:\n${err}`);
-}
-
-function runNode(script: string, env: Record<string, string>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [join(ROOT, 'dist', script)], { env: { ...process.env, ...env } });
-    let out = '';
-    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    proc.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(out))));
-  });
-}
-
-async function post(port: number, path: string, body: unknown, token?: string): Promise<any> {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
 
 function rate(r: autocannon.Result): number {
   return r.requests.total / r.duration;
@@ -98,6 +41,7 @@ async function main(): Promise<void> {
   const cores = availableParallelism();
   console.log(`DotMac User Management benchmarks — ${cores} cores, node ${process.version}, ${SECONDS} s per run`);
   const dataDir = mkdtempSync(join(tmpdir(), 'dm-bench-'));
+  chmodSync(dataDir, 0o755); // embedded PostgreSQL, run as `postgres` when we are root, must reach its data
   const embedded = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres(join(dataDir, 'db'));
   const databaseUrl = process.env.DATABASE_URL ?? embedded!.url;
   const rows: [string, string, string][] = [];
@@ -163,7 +107,9 @@ async function main(): Promise<void> {
     // new one back (autocannon resets a connection's context after each request sequence).
     const pool: string[] = [];
     for (let i = 0; i < CONNECTIONS; i++) {
-      pool.push((await post(app.port, '/api/v2/auth/login', { username: 'admin', password: ADMIN_PASSWORD })).refreshToken);
+      pool.push(
+        (await post(app.port, '/api/v2/auth/login', { username: 'admin', password: ADMIN_PASSWORD })).refreshToken,
+      );
     }
     const refreshRun = await autocannon({
       url: base,
@@ -182,7 +128,11 @@ async function main(): Promise<void> {
       ],
     });
     checkErrors('refresh', refreshRun);
-    rows.push(['POST /auth/refresh', `${fmt(rate(refreshRun))}/s (${fmt(rate(refreshRun) / cores)}/s per core)`, 'goal ≥ 1,500/s per core']);
+    rows.push([
+      'POST /auth/refresh',
+      `${fmt(rate(refreshRun))}/s (${fmt(rate(refreshRun) / cores)}/s per core)`,
+      'goal ≥ 1,500/s per core',
+    ]);
 
     console.log('- POST /auth/login, then bare bcrypt');
     // 3. Login against bare bcrypt at the same cost, with as many in flight.

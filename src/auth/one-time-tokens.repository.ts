@@ -34,6 +34,27 @@ export class OneTimeTokensRepository {
     return token;
   }
 
+  /**
+   * Like issue(), unless `limit` tokens of this purpose went to the user within the last `windowMinutes`:
+   * then nothing is issued (undefined). Serialized per user and purpose, so that concurrent requests cannot
+   * exceed the limit together.
+   */
+  async issueWithinLimit(
+    manager: EntityManager,
+    o: { tenantId: string; userId: string; purpose: OneTimeTokenPurpose; ttlMinutes: number },
+    limit: { count: number; windowMinutes: number },
+  ): Promise<string | undefined> {
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
+      `one_time_tokens:${o.tenantId}:${o.userId}:${o.purpose}`,
+    ]);
+    const [{ n }] = await manager.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM one_time_tokens
+        WHERE tenant_id = $1 AND user_id = $2 AND purpose = $3 AND created_at > now() - make_interval(mins => $4)`,
+      [o.tenantId, o.userId, o.purpose, limit.windowMinutes],
+    );
+    return n >= limit.count ? undefined : this.issue(manager, o);
+  }
+
   /** The user a still-usable token belongs to, without spending it. */
   async peek(tenantId: string, purpose: OneTimeTokenPurpose, token: string): Promise<string | undefined> {
     const [row] = await this.dataSource.query<{ user_id: string }[]>(

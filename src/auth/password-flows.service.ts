@@ -18,6 +18,11 @@ import { OneTimeTokensRepository } from './one-time-tokens.repository';
 import { PasswordService } from './passwords/password.service';
 
 const RESET_TTL_MINUTES = 60;
+/**
+ * At most this many reset emails per account and hour, however many addresses ask: beyond it a request is
+ * still answered 202 but sends nothing, so the form cannot be used to flood someone's mailbox.
+ */
+export const RESET_EMAILS_PER_HOUR = 3;
 const INVALID_RESET = 'Invalid or expired reset token';
 const WRONG_CURRENT = 'The current password is incorrect';
 
@@ -166,18 +171,27 @@ export class PasswordFlowsService {
     const account = await this.accounts.findActiveByEmail(tenantId, email);
     if (!account) return;
     const token = await this.dataSource.transaction(async (manager) => {
-      const issued = await this.tokens.issue(manager, {
-        tenantId,
-        userId: account.id,
-        purpose: 'password_reset',
-        ttlMinutes: RESET_TTL_MINUTES,
-      });
+      const issued = await this.tokens.issueWithinLimit(
+        manager,
+        { tenantId, userId: account.id, purpose: 'password_reset', ttlMinutes: RESET_TTL_MINUTES },
+        { count: RESET_EMAILS_PER_HOUR, windowMinutes: 60 },
+      );
       await this.audit.record(
-        { tenantId, action: 'auth.password.reset_requested', actorId: null, targetId: account.id },
+        issued
+          ? { tenantId, action: 'auth.password.reset_requested', actorId: null, targetId: account.id }
+          : {
+              tenantId,
+              action: 'auth.password.reset_throttled',
+              actorId: null,
+              targetId: account.id,
+              success: false,
+              metadata: { limitPerHour: RESET_EMAILS_PER_HOUR },
+            },
         manager,
       );
       return issued;
     });
+    if (!token) return;
     await this.notifications.send({
       channel: 'email',
       to: account.email,

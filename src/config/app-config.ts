@@ -6,6 +6,9 @@ import { join, resolve } from 'node:path';
 export type PasswordPreset = 'classic' | 'nist';
 export type JwtAlgorithm = 'HS256' | 'EdDSA' | 'ES256';
 
+/** The database's statement timeout when DATABASE_STATEMENT_TIMEOUT_MS is not set. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
+
 export interface EncryptionKey {
   id: string;
   key: Buffer;
@@ -20,6 +23,8 @@ export class AppConfig {
   isProduction: boolean;
   port: number;
   databaseUrl: string | undefined;
+  /** `DATABASE_STATEMENT_TIMEOUT_MS`: a longer statement (or lock wait) is cancelled and its request gets 503. */
+  databaseStatementTimeoutMs: number;
   dataDir: string;
   redisUrl: string | undefined;
   /** Prefix of every Redis key and channel, so that deployments (or test runs) can share one Redis. */
@@ -250,6 +255,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     isProduction,
     port: int(env, 'PORT', 3000, 0, 65535),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseStatementTimeoutMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', DEFAULT_STATEMENT_TIMEOUT_MS, 100, 3_600_000),
     dataDir,
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisPrefix: str(env, 'REDIS_PREFIX', 'dm:'),

@@ -43,9 +43,9 @@ class DatabaseLauncherModule {}
   imports: [
     DatabaseLauncherModule,
     TypeOrmModule.forRootAsync({
-      inject: [DatabaseLauncher],
-      useFactory: async (launcher: DatabaseLauncher) => ({
-        ...dataSourceOptions(await launcher.url()),
+      inject: [DatabaseLauncher, AppConfig],
+      useFactory: async (launcher: DatabaseLauncher, config: AppConfig) => ({
+        ...dataSourceOptions(await launcher.url(), config.databaseStatementTimeoutMs),
         migrationsRun: true,
       }),
     }),

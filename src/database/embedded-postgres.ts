@@ -86,11 +86,13 @@ export function freePort(): Promise<number> {
 
 /**
  * Starts a real PostgreSQL server whose data lives in `<dataDir>/pg`, initialising it on first use and
- * reusing it afterwards. It listens on 127.0.0.1 only, on a free port, with a password kept beside it.
+ * reusing it afterwards. It listens on 127.0.0.1 only, on a free port (or `options.port`, so that a
+ * restarted server is found where its clients expect it), with a password kept beside it.
  */
 export async function startEmbeddedPostgres(
   dataDir: string,
   log: (line: string) => void = () => undefined,
+  options: { port?: number } = {},
 ): Promise<EmbeddedDatabase> {
   ensurePgSymlinks();
   mkdirSync(dataDir, { recursive: true });
@@ -107,7 +109,7 @@ export async function startEmbeddedPostgres(
   } else {
     state = JSON.parse(readFileSync(stateFile, 'utf8')) as EmbeddedState;
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir,

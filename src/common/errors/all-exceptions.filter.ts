@@ -1,16 +1,23 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { DomainError, TooManyRequests } from './domain-errors';
 import { ErrorBody, errorBody } from './error-body';
 
 /** PostgreSQL error codes that mean "the database is not there right now", not "the request was bad". */
 const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006', '57014']);
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
+/**
+ * The pool's and the driver's own errors carry no code: no free connection within connectionTimeoutMillis,
+ * or the server went away mid-query.
+ */
+const POOL_UNAVAILABLE =
+  /^(timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|timeout expired)/;
 
 interface ErrorWithCodes {
   code?: string;
   statusCode?: number;
-  driverError?: { code?: string };
+  driverError?: { code?: string; message?: string };
   message?: string;
 }
 
@@ -57,7 +64,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     const err = (exception ?? {}) as ErrorWithCodes;
     const pgCode = err.driverError?.code ?? err.code;
-    if ((pgCode && UNAVAILABLE_CODES.has(pgCode)) || (err.code && CONNECTION_ERRORS.has(err.code))) {
+    const driverMessage = err.driverError?.message ?? err.message ?? '';
+    if (
+      (pgCode && UNAVAILABLE_CODES.has(pgCode)) ||
+      (err.code && CONNECTION_ERRORS.has(err.code)) ||
+      (!pgCode && POOL_UNAVAILABLE.test(driverMessage)) ||
+      // A transaction whose connection the server dropped: it never committed.
+      exception instanceof QueryRunnerAlreadyReleasedError ||
+      exception instanceof QueryRunnerProviderAlreadyReleasedError
+    ) {
       return errorBody(503, 'The service is temporarily unavailable; try again shortly', requestId);
     }
     if (pgCode === '22P02' || pgCode === '22021' || pgCode === '22001') {

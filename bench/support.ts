@@ -1,0 +1,106 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Running the built service (and other built scripts) as child processes, shared by the benchmarks and the
+ * fault tests: the service runs as its own process, as in production; the load comes from this one.
+ */
+
+/** The repository root, whether this file runs from `bench/` (ts, in tests) or `dist/bench/` (built). */
+export const ROOT = existsSync(join(__dirname, '..', 'package.json'))
+  ? join(__dirname, '..')
+  : join(__dirname, '..', '..');
+
+export interface Child {
+  proc: ChildProcess;
+  port: number;
+  /** The last MiB the process wrote to stdout and stderr. */
+  output(): string;
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>;
+  /** SIGTERM (or the given signal), then the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+const OUTPUT_TAIL = 1024 * 1024;
+
+/**
+ * Starts a built script (`dist/<script>`) with `env` (PORT among it) and waits until `readyPath` answers 200.
+ */
+export async function launch(
+  script: string,
+  env: Record<string, string | undefined>,
+  readyPath: string,
+  timeoutMs = 60_000,
+): Promise<Child> {
+  const port = Number(env.PORT);
+  const proc = spawn(process.execPath, [join(ROOT, 'dist', script)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const collect = (d: Buffer) => {
+    out = (out + d.toString()).slice(-OUTPUT_TAIL);
+  };
+  proc.stdout.on('data', collect);
+  proc.stderr.on('data', collect);
+  let exitCode: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) =>
+    proc.once('exit', (code) => {
+      exitCode = code;
+      resolve(code);
+    }),
+  );
+  const stop = (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (exitCode === undefined) proc.kill(signal);
+    return exited;
+  };
+  const child: Child = { proc, port, output: () => out, exited, stop };
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`${script} exited early (${exitCode}):\n${out}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}${readyPath}`)).ok) return child;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stop('SIGKILL');
+  throw new Error(`${script} was not ready within ${timeoutMs / 1000} s:\n${out}`);
+}
+
+/** Runs a built script to its end and returns what it printed; rejects when it fails. */
+export function runNode(script: string, env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [join(ROOT, 'dist', script)], { env: { ...process.env, ...env } });
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    proc.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(out))));
+  });
+}
+
+/** A JSON POST that must succeed; returns the parsed answer. */
+export async function post<T = any>(port: number, path: string, body: unknown, token?: string): Promise<T> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return res.json() as Promise<T>;
+}
+
+/** Resident set size of a process in bytes, read from /proc (Linux); undefined elsewhere or once it exited. */
+export function rssOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1];
+    return kb === undefined ? undefined : Number(kb) * 1024;
+  } catch {
+    return undefined;
+  }
+}
