@@ -99,6 +99,7 @@ export function validBody(route: { method: string; path: string }, ids: { userId
   const name = uniq();
   const bodies: Record<string, Record<string, unknown>> = {
     'POST /api/v2/api-keys': { name: 'k', scopes: ['users:read'] },
+    'POST /api/v2/auth/introspect': { token: 'nope' },
     'POST /api/v2/auth/invitations/accept': { token: 'nope', username: name, password: GOOD_PASSWORD },
     'POST /api/v2/auth/login': { username: 'nobody', password: 'Wrong-Password-1!' },
     'POST /api/v2/auth/mfa/backup-codes': { password: 'Wrong-Password-1!' },

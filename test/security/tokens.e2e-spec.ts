@@ -222,10 +222,7 @@ describe('Security: tokens and sessions (ASVS V7, V9)', () => {
     expect(again.status).toBe(401);
   });
 
-  // KNOWN DEFECT (reported to the lead): a key used just before is trusted from the authenticator's cache
-  // for up to 30 s after its owner stopped being active. The API-key revocation seam (another branch) makes
-  // the account's end evict it; once merged these tests fail as `it.failing` and become plain `it`.
-  it.failing.each(endings)('V7.4.2 %s stops the account’s API keys at once', async (_name, action) => {
+  it.each(endings)('V7.4.2 %s stops the account’s API keys at once', async (_name, action) => {
     const { session } = await signedIn('reseller');
     const created = await t.request({
       method: 'POST',
