@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createUser } from '../support/fixtures';
 import { ADMIN_PASSWORD, TestApp, TestResponse, login, startTestApp } from '../support/test-app';
-import { WriteRoute, fill, fingerprint, key, oneOf, queryRoutes, validBody, writeRoutes } from './support';
+import { WriteRoute, apiRoutes, fill, fingerprint, key, oneOf, queryRoutes, validBody, writeRoutes } from './support';
 
 /**
  * OWASP ASVS 5.0 V15.3 (mass assignment, prototype pollution), V1.2.4 (SQL injection) and V2.2.1 / V4
@@ -175,6 +175,25 @@ describe('Security: input handling (ASVS V1, V2, V15)', () => {
       expect(res.status).toBe(200);
       expect(res.headers['x-request-id']).not.toBe(forged);
       expect(res.headers['x-request-id']).toMatch(/^[A-Za-z0-9._:-]{1,128}$/);
+    }
+  });
+
+  it('V2.2.1 a URL that cannot be decoded is 400 in the contract’s error body, on every route that takes a parameter', async () => {
+    for (const route of apiRoutes.filter((r) => r.path.includes('/:'))) {
+      for (const bad of ['%ff', '%ED%A0%80', '%']) {
+        const res = await t.request({ method: route.method, url: route.path.replace(/:\w+/, bad), token: admin });
+        expect({ route: key(route), bad, status: res.status, body: res.body }).toEqual({
+          route: key(route),
+          bad,
+          status: 400,
+          body: {
+            statusCode: 400,
+            error: 'Bad Request',
+            message: expect.any(String),
+            requestId: res.headers['x-request-id'],
+          },
+        });
+      }
     }
   });
 
