@@ -1,6 +1,7 @@
 import { RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Logger } from 'nestjs-pino';
@@ -8,6 +9,7 @@ import { AppModule } from './app.module';
 import { acceptableRequestId } from './common/http/client-ip';
 import { strictJsonParser } from './common/http/json-body';
 import { registerSecurityHeaders } from './common/http/security-headers';
+import { errorBody } from './common/errors/error-body';
 import { AppConfig } from './config/app-config';
 import { MetricsService } from './metrics/metrics.service';
 import { buildOpenApiDocument, setupSwagger } from './openapi';
@@ -27,6 +29,14 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
       const id = acceptableRequestId(req.headers['x-request-id']) ?? randomUUID();
       (req as IncomingMessage & { id: string }).id = id;
       return id;
+    },
+    // A URL that cannot be decoded (`/users/%ff`) is refused by the router, before Nest: the contract's body.
+    frameworkErrors: (_error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      void reply
+        .code(400)
+        .header('x-request-id', request.id)
+        .header('content-type', 'application/json; charset=utf-8')
+        .send(errorBody(400, 'Malformed URL', request.id));
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {

@@ -58,7 +58,7 @@ describe('Fault: slow database', () => {
         `after the lock ${JSON.stringify(summarize(after))}; requests acknowledged / rows found: ${acknowledged.length} / ${found}`,
     );
 
-    expect(whileLocked.map((o) => o.status)).toEqual(Array(30).fill(503));
+    expect(whileLocked.map((o) => [o.status, o.retryAfter])).toEqual(Array(30).fill([503, '1']));
     for (const o of whileLocked) expect(o.ms).toBeLessThan(5 * STATEMENT_TIMEOUT_MS);
     expect(after.map((o) => o.status)).toEqual(Array(10).fill(201));
     expect(found).toBe(acknowledged.length);

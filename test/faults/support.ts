@@ -102,6 +102,7 @@ export interface Outcome {
   ms: number;
   /** The id of the user a 201 created. */
   userId?: string;
+  retryAfter?: string | null;
   username: string;
 }
 
@@ -128,7 +129,14 @@ export async function createUser(service: Child, token: string, prefix: string):
     });
     const body = (await res.json().catch(() => ({}))) as { id?: string };
     const ms = Date.now() - started;
-    return { status: res.status, startedAt: started, ms, userId: res.status === 201 ? body.id : undefined, username };
+    return {
+      status: res.status,
+      startedAt: started,
+      ms,
+      userId: res.status === 201 ? body.id : undefined,
+      retryAfter: res.headers.get('retry-after'),
+      username,
+    };
   } catch {
     return { status: 'network error', startedAt: started, ms: Date.now() - started, username };
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createUser } from '../support/fixtures';
 import { ADMIN_PASSWORD, TestApp, TestResponse, login, startTestApp } from '../support/test-app';
-import { WriteRoute, fill, fingerprint, key, oneOf, queryRoutes, validBody, writeRoutes } from './support';
+import { WriteRoute, apiRoutes, fill, fingerprint, key, oneOf, queryRoutes, validBody, writeRoutes } from './support';
 
 /**
  * OWASP ASVS 5.0 V15.3 (mass assignment, prototype pollution), V1.2.4 (SQL injection) and V2.2.1 / V4
@@ -148,6 +148,53 @@ describe('Security: input handling (ASVS V1, V2, V15)', () => {
         expect(({} as Record<string, unknown>).polluted).toBeUndefined();
       },
     );
+  });
+
+  it.each(queryRoutes.map((r) => [key(r), r] as const))(
+    'V15.3.7 parameter pollution: %s with every query parameter repeated answers 200 or 400, never 5xx',
+    async (_name, route) => {
+      for (const param of route.params) {
+        const res = await t.request({
+          method: route.method,
+          url: `${urlOf(route)}?${param}=1&${param}=2`,
+          token: admin,
+        });
+        expect({ param, status: res.status }).toEqual({ param, status: oneOf(200, 400) });
+      }
+    },
+  );
+
+  it('V16.4.1 log injection: a forged X-Request-ID is replaced by a generated one, never echoed', async () => {
+    for (const forged of ['abc X-Injected: 1', '{"level":60,"msg":"forged"}', 'x'.repeat(500), '../../etc']) {
+      const res = await t.request({
+        method: 'GET',
+        url: '/api/v2/users/me',
+        token: admin,
+        headers: { 'x-request-id': forged },
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers['x-request-id']).not.toBe(forged);
+      expect(res.headers['x-request-id']).toMatch(/^[A-Za-z0-9._:-]{1,128}$/);
+    }
+  });
+
+  it('V2.2.1 a URL that cannot be decoded is 400 in the contract’s error body, on every route that takes a parameter', async () => {
+    for (const route of apiRoutes.filter((r) => r.path.includes('/:'))) {
+      for (const bad of ['%ff', '%ED%A0%80', '%']) {
+        const res = await t.request({ method: route.method, url: route.path.replace(/:\w+/, bad), token: admin });
+        expect({ route: key(route), bad, status: res.status, body: res.body }).toEqual({
+          route: key(route),
+          bad,
+          status: 400,
+          body: {
+            statusCode: 400,
+            error: 'Bad Request',
+            message: expect.any(String),
+            requestId: res.headers['x-request-id'],
+          },
+        });
+      }
+    }
   });
 
   describe('V1.2.4 SQL injection', () => {
