@@ -74,7 +74,7 @@ export class CreateUserDto extends ProfileFieldsInput {
     format: 'password',
     description: 'At most 72 bytes. Without it the account stays pending until the user sets one by invitation.',
   })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Length(1, 1024)
   password?: string;

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
 import { USER_STATUSES, USER_TYPES, type UserStatus, type UserType } from '../../common/user-types';
 import { UserSummaryDto } from '../dto/user-detail.dto';
+import { OptionalNotNull } from '../dto/validation';
 
 export const SORT_FIELDS = ['createdAt', 'username', 'email', 'lastName', 'lastLoginAt'] as const;
 export type SortField = (typeof SORT_FIELDS)[number];
@@ -98,7 +99,7 @@ export class SearchUsersDto {
       'The nextCursor of the previous answer, sent with the same search: pages by keyset, as fast at any depth. ' +
       'Not together with page.',
   })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Length(1, 1024)
   cursor?: string;
