@@ -24,7 +24,9 @@ export function dataSourceOptions(
     migrationsTransactionMode: 'each',
     namingStrategy: new SnakeNamingStrategy(),
     synchronize: false,
-    logging: ['error'],
+    // TypeORM would print failed queries with their parameters (personal data) to the console, past the
+    // log redaction; the error filter logs failures itself, without parameters.
+    logging: false,
     extra: { max: 20, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000, statement_timeout: statementTimeoutMs },
   };
 }

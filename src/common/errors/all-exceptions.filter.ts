@@ -39,7 +39,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (body.statusCode === 503) reply.header('Retry-After', '1');
     if (body.statusCode >= 500) {
       this.logger.error(
-        { err: exception, requestId, method: request.method, url: request.url },
+        { err: withoutQueryValues(exception), requestId, method: request.method, url: request.url },
         `request failed with ${body.statusCode}`,
       );
     }
@@ -102,4 +102,15 @@ function fastifyMessage(err: ErrorWithCodes): string {
     default:
       return err.message ?? 'Bad request';
   }
+}
+
+/**
+ * A failed query carries its SQL parameters (emails, names, token hashes): the log gets the error without
+ * them.
+ */
+function withoutQueryValues(exception: unknown): unknown {
+  if (!(exception instanceof Error) || !('parameters' in exception)) return exception;
+  const { name, message, stack } = exception;
+  const code = (exception as ErrorWithCodes).driverError?.code ?? (exception as ErrorWithCodes).code;
+  return { name, message, code, stack };
 }
