@@ -4,11 +4,12 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { acceptableRequestId } from './common/http/client-ip';
 import { strictJsonParser } from './common/http/json-body';
 import { registerSecurityHeaders } from './common/http/security-headers';
+import { registerRequestScope } from './common/context/request-scope';
+import { AppLogger, registerRequestLog } from './logging/app-logger';
 import { errorBody } from './common/errors/error-body';
 import { AppConfig } from './config/app-config';
 import { MetricsService } from './metrics/metrics.service';
@@ -23,13 +24,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     trustProxy: config.trustProxy,
     bodyLimit: ONE_MIB,
     requestIdHeader: false,
-    // The one request id: the client's X-Request-ID when sane, else a new UUID. It is also put on the raw
-    // request so the logger and the request context (which see only the raw request) use the same one.
-    genReqId: (req: IncomingMessage) => {
-      const id = acceptableRequestId(req.headers['x-request-id']) ?? randomUUID();
-      (req as IncomingMessage & { id: string }).id = id;
-      return id;
-    },
+    // The one request id: the client's X-Request-ID when sane, else a new UUID.
+    genReqId: (req: IncomingMessage) => acceptableRequestId(req.headers['x-request-id']) ?? randomUUID(),
     // A URL that cannot be decoded (`/users/%ff`) is refused by the router, before Nest: the contract's body.
     frameworkErrors: (_error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       void reply
@@ -42,8 +38,13 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bufferLogs: true,
   });
-  app.useLogger(app.get(Logger));
+  const logger = app.get(AppLogger);
+  app.useLogger(logger);
   const fastify = app.getHttpAdapter().getInstance();
+  // Native Fastify hooks, first of all: the request context, the security headers and the request log.
+  registerRequestScope(fastify, config.trustProxy);
+  registerSecurityHeaders(fastify);
+  registerRequestLog(fastify, logger.pino);
   app.useBodyParser('application/json', { bodyLimit: ONE_MIB }, strictJsonParser(fastify));
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
@@ -53,7 +54,6 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
       { path: '.well-known/jwks.json', method: RequestMethod.GET },
     ],
   });
-  await registerSecurityHeaders(app);
   if (config.corsOrigins.length) {
     app.enableCors({
       origin: config.corsOrigins,
@@ -64,10 +64,6 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   }
 
   const metrics = app.get(MetricsService);
-  fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
-    done();
-  });
   fastify.addHook('onResponse', (request, reply, done) => {
     metrics.httpDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: reply.statusCode },

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config/app-config';
-import { Logger } from 'nestjs-pino';
 import { createApp } from './app.factory';
+import { AppLogger } from './logging/app-logger';
 
 async function main(): Promise<void> {
   let config;
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const app = await createApp(config);
-  const logger = app.get(Logger);
+  const logger = app.get(AppLogger);
   // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the pool, stop embedded PostgreSQL
   // (Nest closes the HTTP server before the shutdown hooks run), then exit 0.
   let closing = false;

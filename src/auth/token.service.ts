@@ -39,9 +39,20 @@ export interface AccessTokenSubject {
   restriction?: SessionRestriction | null;
 }
 
-/** Signs and verifies the service's access tokens with the configured key material (see SigningKeys). */
+/** How many verified access tokens are remembered (about 1.5 KB each). */
+const VERIFIED_CACHE_SIZE = 10_000;
+
+/**
+ * Signs and verifies the service's access tokens with the configured key material (see SigningKeys).
+ * A client sends the same access token with every request for its whole lifetime, so a token whose
+ * signature, algorithm, audience and issuer were checked once is remembered (by its exact text) until it
+ * expires: the next request only checks the expiry. Revocation is not the token's business: the session
+ * check after this one decides, on every request.
+ */
 @Injectable()
 export class TokenService {
+  private readonly verified = new Map<string, AccessClaims>();
+
   constructor(
     private readonly config: AppConfig,
     private readonly keys: SigningKeys,
@@ -71,10 +82,32 @@ export class TokenService {
 
   /** The claims of a genuine, unexpired access token (signature, algorithm, kid, audience, issuer checked). */
   async verifyAccess(token: string): Promise<AccessClaims> {
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.exp * 1000 > Date.now()) return known;
+      this.verified.delete(token);
+    }
     const claims = await this.keys.verify(token, TOKEN_AUDIENCE);
     if (claims.typ !== 'access' || typeof claims.sid !== 'string' || typeof claims.tid !== 'string') {
       throw new InvalidToken('not an access token');
     }
+    this.remember(token, claims as unknown as AccessClaims);
     return claims as unknown as AccessClaims;
+  }
+
+  private remember(token: string, claims: AccessClaims): void {
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) {
+      const now = Date.now();
+      for (const [t, c] of this.verified) if (c.exp * 1000 <= now) this.verified.delete(t);
+      // Still full of live tokens: forget the oldest tenth.
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) {
+        let drop = VERIFIED_CACHE_SIZE / 10;
+        for (const t of this.verified.keys()) {
+          if (drop-- <= 0) break;
+          this.verified.delete(t);
+        }
+      }
+    }
+    this.verified.set(token, Object.freeze(claims));
   }
 }

@@ -6,12 +6,23 @@ import { Forbidden, NotAuthenticated } from '../errors/domain-errors';
 import { AuthenticatorRegistry } from './authenticator';
 import { ALLOWED_RESTRICTIONS, NO_API_KEY, PUBLIC_ROUTE, REQUIRED_PERMISSIONS } from './decorators';
 
+/** What a route declares about access, read once per handler (metadata does not change at run time). */
+interface RoutePolicy {
+  public: boolean;
+  noApiKey: boolean;
+  allowedRestrictions: readonly string[];
+  required: readonly string[];
+}
+
 /**
  * The one guard every route passes through. Routes are authenticated unless marked @Public(); the caller
  * must hold every permission the route declares with @RequirePermissions().
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
+  /** By controller class, then handler (a handler inherited by two controllers may differ by class metadata). */
+  private readonly policies = new WeakMap<object, WeakMap<object, RoutePolicy>>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly context: RequestContext,
@@ -19,20 +30,19 @@ export class AccessGuard implements CanActivate {
   ) {}
 
   async canActivate(execution: ExecutionContext): Promise<boolean> {
-    const targets = [execution.getHandler(), execution.getClass()];
-    if (this.reflector.getAllAndOverride(PUBLIC_ROUTE, targets)) return true;
+    const route = this.policyOf(execution);
+    if (route.public) return true;
 
     const request = execution.switchToHttp().getRequest<FastifyRequest>();
     const principal = await this.authenticators.authenticate(request);
     if (!principal) throw new NotAuthenticated();
     this.context.principal = principal;
 
-    if (principal.kind === 'api_key' && this.reflector.getAllAndOverride(NO_API_KEY, targets)) {
+    if (principal.kind === 'api_key' && route.noApiKey) {
       throw new Forbidden('API keys cannot reach this route; sign in as the user');
     }
     if (principal.restriction) {
-      const allowed = this.reflector.getAllAndOverride(ALLOWED_RESTRICTIONS, targets) ?? [];
-      if (!allowed.includes(principal.restriction)) {
+      if (!route.allowedRestrictions.includes(principal.restriction)) {
         throw new Forbidden(
           principal.restriction === 'password_change'
             ? 'Your password has expired; change it at /auth/password/change first'
@@ -40,9 +50,27 @@ export class AccessGuard implements CanActivate {
         );
       }
     }
-    const required = this.reflector.getAllAndOverride(REQUIRED_PERMISSIONS, targets) ?? [];
-    const missing = required.filter((p) => !principal.permissions.has(p));
+    const missing = route.required.filter((p) => !principal.permissions.has(p));
     if (missing.length) throw new Forbidden(`Missing permission: ${missing.join(', ')}`);
     return true;
+  }
+
+  private policyOf(execution: ExecutionContext): RoutePolicy {
+    const handler = execution.getHandler();
+    const controller = execution.getClass();
+    let byHandler = this.policies.get(controller);
+    if (!byHandler) this.policies.set(controller, (byHandler = new WeakMap()));
+    let policy = byHandler.get(handler);
+    if (!policy) {
+      const targets = [handler, controller];
+      policy = {
+        public: !!this.reflector.getAllAndOverride(PUBLIC_ROUTE, targets),
+        noApiKey: !!this.reflector.getAllAndOverride(NO_API_KEY, targets),
+        allowedRestrictions: this.reflector.getAllAndOverride(ALLOWED_RESTRICTIONS, targets) ?? [],
+        required: this.reflector.getAllAndOverride(REQUIRED_PERMISSIONS, targets) ?? [],
+      };
+      byHandler.set(handler, policy);
+    }
+    return policy;
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ClsService, ClsStore } from 'nestjs-cls';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { UserType } from '../user-types';
 
 /** Who is calling: a user through a session's access token, or a user's API key. */
@@ -19,7 +19,7 @@ export interface Principal {
 
 export type SessionRestriction = 'password_change' | 'mfa_setup';
 
-export interface RequestStore extends ClsStore {
+export interface RequestStore {
   requestId: string;
   ip: string;
   userAgent: string;
@@ -27,44 +27,57 @@ export interface RequestStore extends ClsStore {
   principal?: Principal;
 }
 
-/** The request's context, readable anywhere without passing it by hand (AsyncLocalStorage underneath). */
+const storage = new AsyncLocalStorage<RequestStore>();
+
+/**
+ * The request's context, readable anywhere without passing it by hand (AsyncLocalStorage underneath; each
+ * request's scope is opened by the HTTP layer, see request-scope.ts).
+ */
 @Injectable()
 export class RequestContext {
-  constructor(private readonly cls: ClsService<RequestStore>) {}
+  /** Runs `fn` (and everything it starts) inside the scope of one request. */
+  static run<T>(store: RequestStore, fn: () => T): T {
+    return storage.run(store, fn);
+  }
+
+  /** The current request's id, for code outside Nest's container (the logger). */
+  static currentRequestId(): string | undefined {
+    return storage.getStore()?.requestId;
+  }
 
   get active(): boolean {
-    return this.cls.isActive();
+    return storage.getStore() !== undefined;
   }
 
   get requestId(): string | undefined {
-    return this.cls.isActive() ? this.cls.get('requestId') : undefined;
+    return storage.getStore()?.requestId;
   }
 
   get ip(): string | undefined {
-    return this.cls.isActive() ? this.cls.get('ip') : undefined;
+    return storage.getStore()?.ip;
   }
 
   get userAgent(): string | undefined {
-    return this.cls.isActive() ? this.cls.get('userAgent') : undefined;
+    return storage.getStore()?.userAgent;
   }
 
   get principal(): Principal | undefined {
-    return this.cls.isActive() ? this.cls.get('principal') : undefined;
+    return storage.getStore()?.principal;
   }
 
   set principal(principal: Principal | undefined) {
-    this.cls.set('principal', principal);
+    this.store().principal = principal;
   }
 
   /** The tenant this request acts in; resolved before any handler runs. */
   get tenantId(): string {
-    const tenantId = this.cls.isActive() ? this.cls.get('tenantId') : undefined;
+    const tenantId = storage.getStore()?.tenantId;
     if (!tenantId) throw new Error('No tenant in the request context');
     return tenantId;
   }
 
   set tenantId(tenantId: string) {
-    this.cls.set('tenantId', tenantId);
+    this.store().tenantId = tenantId;
   }
 
   /** The authenticated principal; routes that are not public always have one. */
@@ -72,5 +85,11 @@ export class RequestContext {
     const principal = this.principal;
     if (!principal) throw new Error('No principal in the request context');
     return principal;
+  }
+
+  private store(): RequestStore {
+    const store = storage.getStore();
+    if (!store) throw new Error('Not inside a request');
+    return store;
   }
 }
