@@ -88,14 +88,6 @@ export class AccountsRepository {
     );
   }
 
-  /** A proven owner (password reset by email) starts with a clean slate of failed logins. */
-  async clearLockout(manager: EntityManager, tenantId: string, userId: string): Promise<void> {
-    await manager.query(
-      `UPDATE users_v2 SET failed_login_attempts = 0, locked_until = NULL WHERE tenant_id = $1 AND id = $2`,
-      [tenantId, userId],
-    );
-  }
-
   /** The account that a password-reset request names: active, by email, case-insensitive. */
   async findActiveByEmail(tenantId: string, email: string): Promise<{ id: string; email: string } | undefined> {
     const [row] = await this.dataSource.query<{ id: string; email: string }[]>(

@@ -17,7 +17,6 @@ import { TenantPolicyService } from '../tenants/tenant-policy.service';
 import { TenantResolver } from '../tenants/tenant-resolver';
 import type { User } from '../users/entities/user.entity';
 import { UsersRepository } from '../users/users.repository';
-import { AccountsRepository } from './accounts.repository';
 import type { LoginDto, LoginResponseDto, TokenPairDto } from './dto/login.dto';
 import { PasswordService } from './passwords/password.service';
 import { SessionIssuer } from './session-issuer';
@@ -43,7 +42,6 @@ export class AuthService {
     private readonly passwords: PasswordService,
     private readonly cipher: FieldCipher,
     private readonly config: AppConfig,
-    private readonly accounts: AccountsRepository,
     private readonly mfaLogin: MfaLoginService,
     private readonly issuer: SessionIssuer,
   ) {}
@@ -114,7 +112,7 @@ export class AuthService {
     }
     if (user.status !== 'active') {
       // The right password ends the run of failures, or a pending account would lock itself for good.
-      await this.accounts.clearLockout(this.dataSource.manager, tenantId, user.id);
+      await this.users.clearLockout(tenantId, user.id);
       await this.audit.record({
         tenantId,
         action: 'auth.login.failure',

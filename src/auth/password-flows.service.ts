@@ -7,7 +7,6 @@ import { BadInput } from '../common/errors/domain-errors';
 import { TrustedDevicesService } from '../devices/trusted-devices.service';
 import { NotificationsService } from '../notifications/notifications.service';
 import { SessionsService } from '../sessions/sessions.service';
-import { TenantPolicyService } from '../tenants/tenant-policy.service';
 import type { User } from '../users/entities/user.entity';
 import { UsersRepository } from '../users/users.repository';
 import { AccountsRepository } from './accounts.repository';
@@ -16,6 +15,7 @@ import { BackgroundWork } from './background-work';
 import type { ChangePasswordDto, ResetPasswordDto } from './dto/password.dto';
 import { OneTimeTokensRepository } from './one-time-tokens.repository';
 import { PasswordService } from './passwords/password.service';
+import { ReauthenticationService } from './passwords/reauthentication.service';
 
 const RESET_TTL_MINUTES = 60;
 /**
@@ -24,7 +24,6 @@ const RESET_TTL_MINUTES = 60;
  */
 export const RESET_EMAILS_PER_HOUR = 3;
 const INVALID_RESET = 'Invalid or expired reset token';
-const WRONG_CURRENT = 'The current password is incorrect';
 
 /** Forgotten, reset and changed passwords. */
 @Injectable()
@@ -37,7 +36,7 @@ export class PasswordFlowsService {
     private readonly users: UsersRepository,
     private readonly tokens: OneTimeTokensRepository,
     private readonly passwords: PasswordService,
-    private readonly policies: TenantPolicyService,
+    private readonly reauthentication: ReauthenticationService,
     private readonly sessions: SessionsService,
     private readonly devices: TrustedDevicesService,
     private readonly notifications: NotificationsService,
@@ -75,7 +74,7 @@ export class PasswordFlowsService {
       if (!(await this.tokens.consume(manager, tenantId, 'password_reset', dto.token)))
         throw new BadInput(INVALID_RESET);
       await this.passwords.store(manager, tenantId, user.id, hash, policy);
-      await this.accounts.clearLockout(manager, tenantId, user.id);
+      await this.users.clearLockout(tenantId, user.id, manager);
       const revoked = await this.sessions.revoke({ tenantId, userId: user.id }, 'password_reset', manager);
       const trustedDevicesRevoked = await this.devices.revokeAll(tenantId, user.id, manager);
       await this.audit.record(
@@ -103,7 +102,10 @@ export class PasswordFlowsService {
     const tenantId = principal.homeTenantId;
     const user = await this.users.findById(tenantId, principal.userId);
     if (!user) throw new BadInput('The account no longer exists');
-    await this.verifyCurrentPassword(user, dto.currentPassword);
+    await this.reauthentication.confirm(
+      { tenantId, userId: user.id, password: dto.currentPassword },
+      { status: 400, auditAction: 'auth.password.change_failed' },
+    );
     const policy = await this.passwords.assertAcceptable(tenantId, dto.newPassword, {
       userId: user.id,
       username: user.username,
@@ -132,39 +134,6 @@ export class PasswordFlowsService {
     if (principal.sessionId)
       await this.sessions.liftRestriction({ tenantId, sessionId: principal.sessionId }, 'password_change');
     await this.notifyChanged(user);
-  }
-
-  private async verifyCurrentPassword(user: User, password: string): Promise<void> {
-    const { password: policy } = await this.policies.policyFor(user.tenantId);
-    if (!(await this.users.reserveLoginAttempt(user.tenantId, user.id, policy.maxFailedAttempts))) {
-      throw new BadInput('Too many wrong passwords: the account is locked for now; try again later');
-    }
-    if (await this.passwords.verifyCurrent(user.tenantId, user.id, password)) {
-      await this.accounts.clearLockout(this.dataSource.manager, user.tenantId, user.id);
-      return;
-    }
-    const { lockedNow } = await this.users.recordLoginFailure(
-      user.tenantId,
-      user.id,
-      policy.maxFailedAttempts,
-      policy.lockoutDurationMinutes,
-    );
-    await this.audit.record({
-      tenantId: user.tenantId,
-      action: 'auth.password.change_failed',
-      targetId: user.id,
-      success: false,
-      metadata: { reason: 'wrong_password' },
-    });
-    if (lockedNow) {
-      await this.audit.record({
-        tenantId: user.tenantId,
-        action: 'auth.lockout',
-        targetId: user.id,
-        metadata: { attempts: policy.maxFailedAttempts, minutes: policy.lockoutDurationMinutes },
-      });
-    }
-    throw new BadInput(WRONG_CURRENT);
   }
 
   private async sendResetLink(tenantId: string, email: string): Promise<void> {

@@ -4,17 +4,13 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AuditRepository } from '../audit/audit.repository';
 import { AuditService } from '../audit/audit.service';
+import { ReauthenticationService } from '../auth/passwords/reauthentication.service';
 import { RequestContext } from '../common/context/request-context';
-import { PasswordHasher } from '../common/crypto/password-hasher';
 import { BusinessRuleViolation, Forbidden, NotFound } from '../common/errors/domain-errors';
 import { PLATFORM_USER_TYPES } from '../common/user-types';
 import { SessionsService } from '../sessions/sessions.service';
-import { TenantPolicyService } from '../tenants/tenant-policy.service';
-import { UsersRepository } from '../users/users.repository';
 import type { EraseSelfDto, ErasureResultDto } from './dto/erasure.dto';
 import { PersonalDataRepository } from './personal-data.repository';
-
-const WRONG_PASSWORD = 'The password is not correct';
 
 /**
  * GDPR art. 17. The account is anonymized in place rather than deleted: its id stays the pseudonymous
@@ -31,9 +27,7 @@ export class ErasureService {
     private readonly audit: AuditService,
     private readonly sessions: SessionsService,
     private readonly apiKeys: ApiKeysService,
-    private readonly hasher: PasswordHasher,
-    private readonly users: UsersRepository,
-    private readonly policies: TenantPolicyService,
+    private readonly reauthentication: ReauthenticationService,
     private readonly context: RequestContext,
   ) {}
 
@@ -43,25 +37,10 @@ export class ErasureService {
    */
   async eraseSelf(dto: EraseSelfDto): Promise<void> {
     const { homeTenantId: tenantId, userId } = this.context.requirePrincipal();
-    const passwordHash = await this.data.passwordHash(this.dataSource.manager, tenantId, userId);
-    const { password: policy } = await this.policies.policyFor(tenantId);
-    if (!passwordHash || !(await this.users.reserveLoginAttempt(tenantId, userId, policy.maxFailedAttempts))) {
-      await this.hasher.verifyAgainstNothing(dto.password);
-      throw new Forbidden(WRONG_PASSWORD);
-    }
-    if (!(await this.hasher.verify(dto.password, passwordHash))) {
-      await this.users.recordLoginFailure(tenantId, userId, policy.maxFailedAttempts, policy.lockoutDurationMinutes);
-      await this.audit.record({
-        tenantId,
-        action: 'gdpr.erasure.refused',
-        targetId: userId,
-        success: false,
-        metadata: { reason: 'wrong_password' },
-      });
-      throw new Forbidden(WRONG_PASSWORD);
-    }
-    // The right password ends the run of failures, as a successful login would (the erasure may still refuse).
-    await this.data.clearFailedAttempts(this.dataSource.manager, tenantId, userId);
+    await this.reauthentication.confirm(
+      { tenantId, userId, password: dto.password },
+      { status: 403, auditAction: 'gdpr.erasure.refused' },
+    );
     await this.erase(tenantId, userId);
   }
 

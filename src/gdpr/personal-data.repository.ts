@@ -240,21 +240,6 @@ export class PersonalDataRepository {
     );
   }
 
-  async passwordHash(manager: EntityManager, tenantId: string, userId: string): Promise<string | undefined> {
-    const [row] = await manager.query<{ password_hash: string }[]>(
-      `SELECT password_hash FROM user_passwords_v2 WHERE tenant_id = $1 AND user_id = $2`,
-      [tenantId, userId],
-    );
-    return row?.password_hash;
-  }
-
-  async clearFailedAttempts(manager: EntityManager, tenantId: string, userId: string): Promise<void> {
-    await manager.query(
-      `UPDATE users_v2 SET failed_login_attempts = 0 WHERE tenant_id = $1 AND id = $2 AND locked_until IS NULL`,
-      [tenantId, userId],
-    );
-  }
-
   // ---- erasure (all inside the caller's transaction) ----
 
   /** Locks the account row, so that concurrent erasures of one user run one after the other. */

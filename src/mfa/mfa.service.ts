@@ -3,10 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { toDataURL } from 'qrcode';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
+import { type ReauthenticationRefusal, ReauthenticationService } from '../auth/passwords/reauthentication.service';
 import { RequestContext } from '../common/context/request-context';
 import { FieldCipher } from '../common/crypto/field-cipher';
-import { PasswordHasher } from '../common/crypto/password-hasher';
-import { BadInput, BusinessRuleViolation, Conflict, Forbidden, NotFound } from '../common/errors/domain-errors';
+import { BadInput, BusinessRuleViolation, Conflict, NotFound } from '../common/errors/domain-errors';
 import { AppConfig } from '../config/app-config';
 import { TrustedDevicesService } from '../devices/trusted-devices.service';
 import { SessionsService } from '../sessions/sessions.service';
@@ -28,6 +28,9 @@ import { type MfaMethod, enrolmentDeadline, isCodeMethod, mfaRequiredFor } from 
 import { MfaRepository } from './mfa.repository';
 import { matchTotp, newTotpSecret, otpauthUrl } from './totp';
 
+/** A wrong password for an MFA change is 403: the password guards the action (public API). */
+const MFA_CHANGE_REFUSAL: ReauthenticationRefusal = { status: 403, auditAction: 'auth.reauthentication.failure' };
+
 /**
  * Enrolment and management of a user's own MFA methods (setup → verify → enabled; disable; backup
  * codes), and an administrator's reset of another user's MFA.
@@ -43,7 +46,7 @@ export class MfaService {
     private readonly devices: TrustedDevicesService,
     private readonly sessions: SessionsService,
     private readonly policies: TenantPolicyService,
-    private readonly hasher: PasswordHasher,
+    private readonly reauthentication: ReauthenticationService,
     private readonly cipher: FieldCipher,
     private readonly audit: AuditService,
     private readonly context: RequestContext,
@@ -262,42 +265,8 @@ export class MfaService {
     return this.cipher.decrypt(phones.mobile ?? phones.phone);
   }
 
-  /**
-   * Re-authentication before a sensitive change. Wrong passwords count toward the account lockout as at
-   * login, so a stolen session cannot be used to guess the password.
-   */
-  private async confirmPassword(user: User, password: string): Promise<void> {
-    const { password: policy } = await this.policies.policyFor(user.tenantId);
-    const candidate = await this.users.findForLogin(user.tenantId, user.username);
-    if (!candidate?.passwordHash) throw new Forbidden('The account has no password to confirm');
-    if (!(await this.users.reserveLoginAttempt(user.tenantId, user.id, policy.maxFailedAttempts))) {
-      throw new Forbidden('Too many failed attempts: the account is locked for now');
-    }
-    if (!(await this.hasher.verify(password, candidate.passwordHash))) {
-      const { lockedNow } = await this.users.recordLoginFailure(
-        user.tenantId,
-        user.id,
-        policy.maxFailedAttempts,
-        policy.lockoutDurationMinutes,
-      );
-      await this.audit.record({
-        tenantId: user.tenantId,
-        action: 'auth.reauthentication.failure',
-        targetId: user.id,
-        success: false,
-        metadata: { reason: 'wrong_password' },
-      });
-      if (lockedNow) {
-        await this.audit.record({
-          tenantId: user.tenantId,
-          action: 'auth.lockout',
-          targetId: user.id,
-          metadata: { attempts: policy.maxFailedAttempts, minutes: policy.lockoutDurationMinutes },
-        });
-      }
-      throw new Forbidden('The password is not correct');
-    }
-    await this.users.releaseLoginAttempt(user.tenantId, user.id);
+  private confirmPassword(user: User, password: string): Promise<void> {
+    return this.reauthentication.confirm({ tenantId: user.tenantId, userId: user.id, password }, MFA_CHANGE_REFUSAL);
   }
 }
 

@@ -220,7 +220,7 @@ export class UsersRepository {
 
   /**
    * Gives back an attempt taken by reserveLoginAttempt whose password was right but which does not end
-   * in a login yet (an MFA step follows, or a password re-confirmation): a right password is no failure.
+   * in a login yet (an MFA step follows, which takes its own attempt): a right password is no failure.
    */
   async releaseLoginAttempt(tenantId: string, userId: string): Promise<void> {
     await this.dataSource.query(
@@ -245,6 +245,21 @@ export class UsersRepository {
       [tenantId, userId, maxAttempts, lockoutMinutes],
     );
     return { lockedNow: rows.length === 1 };
+  }
+
+  /**
+   * A proven owner starts with a clean slate of failed logins: the right password (a login, a re-authentication)
+   * or control of the mailbox (a password reset) ends the run of failures and any lock.
+   */
+  async clearLockout(
+    tenantId: string,
+    userId: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE users_v2 SET failed_login_attempts = 0, locked_until = NULL WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, userId],
+    );
   }
 
   async recordLoginSuccess(
