@@ -73,7 +73,8 @@ export class GdprController {
   @HttpCode(204)
   @ApiOperation({ summary: "Erase the caller's own account (GDPR art. 17); the password confirms it" })
   @ApiNoContentResponse({ description: 'Erased; every session of the account has ended' })
-  @ApiForbiddenResponse({ description: 'Wrong password (or too many wrong attempts), or the last super admin' })
+  @ApiForbiddenResponse({ description: 'Wrong password (or too many wrong attempts)' })
+  @ApiUnprocessableEntityResponse({ description: 'The last active super admin' })
   eraseSelf(@Body() dto: EraseSelfDto): Promise<void> {
     return this.erasure.eraseSelf(dto);
   }

@@ -4681,7 +4681,7 @@ export interface operations {
                 };
             };
             /**
-             * @description Wrong password (or too many wrong attempts), or the last super admin
+             * @description Wrong password (or too many wrong attempts)
              *
              *     Not allowed
              */
@@ -4712,6 +4712,23 @@ export interface operations {
                      *       "statusCode": 413,
                      *       "error": "Payload Too Large",
                      *       "message": "Request body is too large",
+                     *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorResponseDto"];
+                };
+            };
+            /** @description The last active super admin */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 422,
+                     *       "error": "Unprocessable Entity",
+                     *       "message": "The password breaks the policy",
                      *       "requestId": "3f6c1d2e-8a4b-4c5d-9e7f-0a1b2c3d4e5f"
                      *     }
                      */
