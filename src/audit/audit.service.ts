@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { InvalidationBus } from '../cache/invalidation-bus';
 import { RequestContext } from '../common/context/request-context';
+import type { Statement } from '../database/sql';
 
 export interface AuditEntry {
   action: string;
@@ -29,8 +30,34 @@ export class AuditService {
   ) {}
 
   async record(entry: AuditEntry, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await manager.query(`SELECT dm_audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, this.values(entry));
+    this.recorded(entry);
+  }
+
+  /**
+   * Runs a change (an UPDATE/INSERT/DELETE ... RETURNING) and appends the entry once for each row it
+   * returns, as one statement: the change and its entry commit together, in a single round trip to the
+   * database, without a transaction around them. No row changed, no entry. Returns the change's rows.
+   */
+  async recordWithChange<T>(
+    change: Statement,
+    entry: AuditEntry,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<T[]> {
+    const n = change.params.length;
+    const rows = await manager.query<T[]>(
+      `WITH change AS (${change.sql})
+       SELECT change.*, dm_audit_append(${Array.from({ length: 10 }, (_, i) => `$${n + i + 1}`).join(', ')}) AS audit_entry_id
+         FROM change`,
+      [...change.params, ...this.values(entry)],
+    );
+    if (rows.length) this.recorded(entry);
+    return rows;
+  }
+
+  private values(entry: AuditEntry): unknown[] {
     const actorId = entry.actorId === undefined ? (this.context.principal?.userId ?? null) : entry.actorId;
-    await manager.query(`SELECT dm_audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
+    return [
       entry.tenantId,
       entry.action,
       actorId,
@@ -41,7 +68,10 @@ export class AuditService {
       this.context.requestId ?? null,
       entry.success ?? true,
       JSON.stringify(entry.metadata ?? {}),
-    ]);
+    ];
+  }
+
+  private recorded(entry: AuditEntry): void {
     // Every change to an account is audited with the account as its target, which makes this the one
     // place that can tell every instance to forget what it cached of that account.
     if (entry.targetId && (entry.targetType ?? 'user') === 'user') this.bus.publish('user', entry.targetId);

@@ -9,7 +9,6 @@ import { FieldCipher } from '../common/crypto/field-cipher';
 import { AppConfig } from '../config/app-config';
 import type { MfaRequiredDto } from '../mfa/dto/mfa-login.dto';
 import { MfaLoginService } from '../mfa/mfa-login.service';
-import { Session } from '../sessions/entities/session.entity';
 import type { LiveSession } from '../sessions/session-liveness';
 import { SessionsService, hashToken, newRefreshToken, refreshTokenFamily } from '../sessions/sessions.service';
 import { SessionsRepository } from '../sessions/sessions.repository';
@@ -25,9 +24,13 @@ import { TokenService } from './token.service';
 const INVALID_CREDENTIALS = 'Invalid username or password';
 const INVALID_REFRESH = 'Invalid or expired refresh token';
 const SESSION_ENDED = 'The session has ended; sign in again';
+/** Refresh-token families whose session is remembered (about 150 bytes each). */
+const REFRESH_FAMILIES_KEPT = 100_000;
 
 @Injectable()
 export class AuthService {
+  private readonly refreshFamilies = new Map<string, string>();
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly users: UsersRepository,
@@ -150,28 +153,29 @@ export class AuthService {
     const family = refreshTokenFamily(refreshToken);
     const grace = this.config.refreshReuseGraceSeconds;
     if (!family) throw new NotAuthenticated(INVALID_REFRESH);
-    let found = await this.sessionsRepo.findByRefreshFamily(hashToken(family), grace);
-    if (!found) throw new NotAuthenticated(INVALID_REFRESH);
+    const familyHash = hashToken(family);
     const presented = hashToken(refreshToken);
 
+    // The usual case, in one statement: the family's session is known here and alive, and the token is its
+    // current one. Anything else (a spent token, a lost race, an ended session) takes the full path below.
+    const knownSessionId = this.refreshFamilies.get(familyHash);
+    if (knownSessionId) {
+      const live = await this.sessions.check(knownSessionId);
+      const pair = live && (await this.rotate(live, family, presented));
+      if (pair) return pair;
+    }
+
+    let found = await this.sessionsRepo.findByRefreshFamily(familyHash, grace);
+    if (!found) throw new NotAuthenticated(INVALID_REFRESH);
+    this.rememberFamily(familyHash, found.session.id);
+
     if (found.session.refreshTokenHash === presented) {
-      const { session } = found;
-      const live = await this.sessions.check(session.id);
+      const live = await this.sessions.check(found.session.id);
       if (!live) throw new NotAuthenticated(SESSION_ENDED);
-      const pair = await this.issuePair(session, live, newRefreshToken(family));
-      const stored = grace > 0 ? this.cipher.encrypt(JSON.stringify(pair)) : null;
-      if (await this.sessionsRepo.rotate(session.id, presented, hashToken(pair.refreshToken), stored)) {
-        await this.audit.record({
-          tenantId: session.tenantId,
-          action: 'auth.token.refreshed',
-          actorId: session.userId,
-          targetId: session.userId,
-          metadata: { sessionId: session.id },
-        });
-        return pair;
-      }
+      const pair = await this.rotate(live, family, presented);
+      if (pair) return pair;
       // A concurrent refresh with the same token won: this token is now the previous one.
-      found = await this.sessionsRepo.findByRefreshFamily(hashToken(family), grace);
+      found = await this.sessionsRepo.findByRefreshFamily(familyHash, grace);
       if (!found) throw new NotAuthenticated(INVALID_REFRESH);
     }
 
@@ -205,23 +209,47 @@ export class AuthService {
     throw new NotAuthenticated(INVALID_REFRESH);
   }
 
-  private async issuePair(session: Session, live: LiveSession, refreshToken: string): Promise<TokenPairDto> {
+  /**
+   * Spends the presented token of a live session for a new pair, and audits it in the same statement.
+   * Undefined when the token is not the session's current one (any more).
+   */
+  private async rotate(live: LiveSession, family: string, presented: string): Promise<TokenPairDto | undefined> {
+    const refreshToken = newRefreshToken(family);
     const access = await this.tokens.signAccess({
-      userId: session.userId,
-      tenantId: session.tenantId,
+      userId: live.userId,
+      tenantId: live.tenantId,
       userType: live.userType,
-      sessionId: session.id,
-      sessionExpiresAt: session.expiresAt,
+      sessionId: live.sessionId,
+      sessionExpiresAt: new Date(live.expiresAt),
       restriction: live.restriction,
     });
-    return {
+    const pair: TokenPairDto = {
       accessToken: access.token,
       refreshToken,
       tokenType: 'Bearer',
       expiresIn: access.expiresIn,
-      sessionId: session.id,
+      sessionId: live.sessionId,
     };
+    const stored = this.config.refreshReuseGraceSeconds > 0 ? this.cipher.encrypt(JSON.stringify(pair)) : null;
+    const rotated = await this.audit.recordWithChange(
+      this.sessionsRepo.rotation(live.sessionId, presented, hashToken(refreshToken), stored),
+      {
+        tenantId: live.tenantId,
+        action: 'auth.token.refreshed',
+        actorId: live.userId,
+        targetId: live.userId,
+        metadata: { sessionId: live.sessionId },
+      },
+    );
+    return rotated.length ? pair : undefined;
   }
+
+  /** Which session a refresh-token family belongs to never changes: remembered to skip a lookup. */
+  private rememberFamily(familyHash: string, sessionId: string): void {
+    if (this.refreshFamilies.size >= REFRESH_FAMILIES_KEPT) this.refreshFamilies.clear();
+    this.refreshFamilies.set(familyHash, sessionId);
+  }
+
   async logout(): Promise<void> {
     const principal = this.context.requirePrincipal();
     if (!principal.sessionId) return;

@@ -1,5 +1,11 @@
 import type { EntityManager } from 'typeorm';
 
+/** One SQL statement with its parameters ($1 … $n), built by a repository for another service to run. */
+export interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
 /**
  * Runs an UPDATE or DELETE ... RETURNING and gives its rows. (TypeORM's postgres driver answers such
  * statements with `[rows, affectedCount]` rather than the rows themselves.)

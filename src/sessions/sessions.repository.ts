@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { SessionRestriction } from '../common/context/request-context';
 import type { UserType } from '../common/user-types';
-import { updateReturning } from '../database/sql';
+import { Statement, updateReturning } from '../database/sql';
 import { Session } from './entities/session.entity';
 
 export interface SessionWithUser {
@@ -11,6 +11,12 @@ export interface SessionWithUser {
   userType: UserType;
   userStatus: string;
 }
+
+/** What refreshing needs of a session. */
+export type RefreshableSession = Pick<
+  Session,
+  'id' | 'tenantId' | 'userId' | 'refreshTokenHash' | 'previousRefreshTokenHash' | 'lastIssuedPairEnc' | 'expiresAt'
+>;
 
 /** Every query on sessions; each names the tenant. */
 @Injectable()
@@ -81,34 +87,58 @@ export class SessionsRepository {
   async findByRefreshFamily(
     familyHash: string,
     graceSeconds: number,
-  ): Promise<{ session: Session; withinGrace: boolean } | undefined> {
-    const row = await this.repo()
-      .createQueryBuilder('s')
-      .addSelect('(s.rotated_at > now() - make_interval(secs => :grace))', 'within_grace')
-      .addSelect('(s.revoked_at IS NULL AND s.expires_at > now())', 'usable')
-      .where('s.refresh_family_hash = :familyHash', { familyHash, grace: graceSeconds })
-      .getRawAndEntities<{ within_grace: boolean | null; usable: boolean }>();
-    const session = row.entities[0];
-    const raw = row.raw[0];
-    if (!session || !raw?.usable) return undefined;
-    return { session, withinGrace: raw.within_grace === true };
+  ): Promise<{ session: RefreshableSession; withinGrace: boolean } | undefined> {
+    // Plain SQL: this runs on every refresh, and building it with the query builder cost more CPU than
+    // the query itself.
+    const [row] = await this.dataSource.query<
+      {
+        id: string;
+        tenant_id: string;
+        user_id: string;
+        refresh_token_hash: string;
+        previous_refresh_token_hash: string | null;
+        last_issued_pair_enc: string | null;
+        expires_at: Date;
+        within_grace: boolean | null;
+        usable: boolean;
+      }[]
+    >(
+      `SELECT id, tenant_id, user_id, refresh_token_hash, previous_refresh_token_hash, last_issued_pair_enc,
+              expires_at, rotated_at > now() - make_interval(secs => $2) AS within_grace,
+              (revoked_at IS NULL AND expires_at > now()) AS usable
+         FROM user_sessions_v2 WHERE refresh_family_hash = $1`,
+      [familyHash, graceSeconds],
+    );
+    if (!row?.usable) return undefined;
+    return {
+      session: {
+        id: row.id,
+        tenantId: row.tenant_id,
+        userId: row.user_id,
+        refreshTokenHash: row.refresh_token_hash,
+        previousRefreshTokenHash: row.previous_refresh_token_hash,
+        lastIssuedPairEnc: row.last_issued_pair_enc,
+        expiresAt: row.expires_at,
+      },
+      withinGrace: row.within_grace === true,
+    };
   }
 
   /**
-   * Spends a refresh token: only one caller can move a given token to "previous", however many race.
-   * The pair issued in exchange is stored with it (encrypted) when a retry grace period is configured.
+   * Spends a refresh token: only one caller can move a given token to "previous", however many race (the
+   * statement returns the session's id to that one only). The pair issued in exchange is stored with it
+   * (encrypted) when a retry grace period is configured. A statement, so that the caller can audit the
+   * rotation in the same statement (AuditService.recordWithChange).
    */
-  async rotate(sessionId: string, oldHash: string, newHash: string, issuedPairEnc: string | null): Promise<boolean> {
-    const rows = await updateReturning<{ id: string }>(
-      this.dataSource.manager,
-      `UPDATE user_sessions_v2
-          SET previous_refresh_token_hash = refresh_token_hash, refresh_token_hash = $3, last_issued_pair_enc = $4,
-              rotated_at = now(), rotation_counter = rotation_counter + 1, last_active_at = now()
-        WHERE id = $1 AND refresh_token_hash = $2 AND revoked_at IS NULL AND expires_at > now()
-        RETURNING id`,
-      [sessionId, oldHash, newHash, issuedPairEnc],
-    );
-    return rows.length === 1;
+  rotation(sessionId: string, oldHash: string, newHash: string, issuedPairEnc: string | null): Statement {
+    return {
+      sql: `UPDATE user_sessions_v2
+               SET previous_refresh_token_hash = refresh_token_hash, refresh_token_hash = $3, last_issued_pair_enc = $4,
+                   rotated_at = now(), rotation_counter = rotation_counter + 1, last_active_at = now()
+             WHERE id = $1 AND refresh_token_hash = $2 AND revoked_at IS NULL AND expires_at > now()
+             RETURNING id`,
+      params: [sessionId, oldHash, newHash, issuedPairEnc],
+    };
   }
 
   /** Lifts a session's restriction (the password was changed, MFA was set up). */
