@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { InvalidationBus } from '../cache/invalidation-bus';
 import { RequestContext } from '../common/context/request-context';
-import type { Statement } from '../database/sql';
+import { type Statement, shiftPlaceholders } from '../database/sql';
 
 export interface AuditEntry {
   action: string;
@@ -35,21 +35,27 @@ export class AuditService {
   }
 
   /**
-   * Runs a change (an UPDATE/INSERT/DELETE ... RETURNING) and appends the entry once for each row it
+   * Runs a change (an INSERT/UPDATE/DELETE ... RETURNING) and appends the entry once for each row it
    * returns, as one statement: the change and its entry commit together, in a single round trip to the
-   * database, without a transaction around them. No row changed, no entry. Returns the change's rows.
+   * database, without a transaction around them. No row changed, no entry. `alongside` are further
+   * changes made in the same statement (whatever the main change returns). Returns the change's rows.
    */
   async recordWithChange<T>(
     change: Statement,
     entry: AuditEntry,
-    manager: EntityManager = this.dataSource.manager,
+    o: { alongside?: Statement[]; manager?: EntityManager } = {},
   ): Promise<T[]> {
-    const n = change.params.length;
-    const rows = await manager.query<T[]>(
-      `WITH change AS (${change.sql})
-       SELECT change.*, dm_audit_append(${Array.from({ length: 10 }, (_, i) => `$${n + i + 1}`).join(', ')}) AS audit_entry_id
-         FROM change`,
-      [...change.params, ...this.values(entry)],
+    const params = [...change.params];
+    const ctes = [`change AS (${change.sql})`];
+    for (const [i, other] of (o.alongside ?? []).entries()) {
+      ctes.push(`alongside${i} AS (${shiftPlaceholders(other.sql, params.length)})`);
+      params.push(...other.params);
+    }
+    const audit = this.values(entry).map((value) => `$${params.push(value)}`);
+    const rows = await (o.manager ?? this.dataSource.manager).query<T[]>(
+      `WITH ${ctes.join(', ')}
+       SELECT change.*, dm_audit_append(${audit.join(', ')}) AS audit_entry_id FROM change`,
+      params,
     );
     if (rows.length) this.recorded(entry);
     return rows;

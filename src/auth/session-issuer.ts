@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { RequestContext, type SessionRestriction } from '../common/context/request-context';
 import { ConsentService } from '../gdpr/consent.service';
@@ -33,7 +31,6 @@ export interface IssueSessionOptions {
 @Injectable()
 export class SessionIssuer {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly users: UsersRepository,
     private readonly sessions: SessionsService,
     private readonly tokens: TokenService,
@@ -55,34 +52,33 @@ export class SessionIssuer {
     const location = o.location !== undefined ? o.location : await this.geo.lookup(this.context.ip);
     // The tenant raised its terms or privacy version above what the user accepted: the client asks again.
     const consentRequired = await this.consents.consentRequired(user.tenantId, user.id);
-    const { session, refreshToken } = await this.dataSource.transaction(async (manager) => {
-      const opened = await this.sessions.open(manager, {
-        tenantId: user.tenantId,
-        userId: user.id,
-        userType: user.userType,
-        ip: this.context.ip,
-        userAgent: this.context.userAgent,
-        location,
-        restriction,
-        idleTimeoutMinutes: sessionTimeoutMinutes,
-      });
-      await this.users.recordLoginSuccess(manager, user.tenantId, user.id, this.context.ip);
-      await this.audit.record(
-        {
-          tenantId: user.tenantId,
-          action: 'auth.login.success',
-          actorId: user.id,
-          targetId: user.id,
-          metadata: {
-            sessionId: opened.session.id,
-            ...(o.secondFactor ? { secondFactor: o.secondFactor } : {}),
-            ...(restriction ? { restriction } : {}),
-          },
-        },
-        manager,
-      );
-      return opened;
+    const { session, refreshToken, insert } = this.sessions.newSession({
+      tenantId: user.tenantId,
+      userId: user.id,
+      userType: user.userType,
+      ip: this.context.ip,
+      userAgent: this.context.userAgent,
+      location,
+      restriction,
+      idleTimeoutMinutes: sessionTimeoutMinutes,
     });
+    // The session, the user's login record and the audit entry: one statement, so they commit together.
+    await this.audit.recordWithChange(
+      insert,
+      {
+        tenantId: user.tenantId,
+        action: 'auth.login.success',
+        actorId: user.id,
+        targetId: user.id,
+        metadata: {
+          sessionId: session.id,
+          ...(o.secondFactor ? { secondFactor: o.secondFactor } : {}),
+          ...(restriction ? { restriction } : {}),
+        },
+      },
+      { alongside: [this.users.loginSuccess(user.tenantId, user.id, this.context.ip)] },
+    );
+    this.sessions.opened(session, { userType: user.userType, idleTimeoutMinutes: sessionTimeoutMinutes });
     const access = await this.tokens.signAccess({
       userId: user.id,
       tenantId: user.tenantId,

@@ -17,3 +17,8 @@ export async function updateReturning<T>(manager: EntityManager, sql: string, pa
   }
   return result as T[];
 }
+
+/** The statement's placeholders shifted by `offset` ($1 becomes $(1 + offset)), to join it with others. */
+export function shiftPlaceholders(sql: string, offset: number): string {
+  return offset ? sql.replace(/\$(\d+)\b/g, (_, n: string) => `$${Number(n) + offset}`) : sql;
+}

@@ -27,8 +27,30 @@ export class SessionsRepository {
     return (manager ?? this.dataSource.manager).getRepository(Session);
   }
 
-  insert(manager: EntityManager, session: Partial<Session>): Promise<Session> {
-    return this.repo(manager).save(this.repo(manager).create(session));
+  /** Writes a new session (a statement, so that the sign-in can audit it in the same statement). */
+  insertion(s: Session): Statement {
+    return {
+      sql: `INSERT INTO user_sessions_v2 (id, tenant_id, user_id, refresh_token_hash, refresh_family_hash, ip_address,
+              user_agent, device, device_id, location, restriction, created_at, last_active_at, expires_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+            RETURNING id`,
+      params: [
+        s.id,
+        s.tenantId,
+        s.userId,
+        s.refreshTokenHash,
+        s.refreshFamilyHash,
+        s.ipAddress,
+        s.userAgent,
+        s.device ? JSON.stringify(s.device) : null,
+        s.deviceId,
+        s.location ? JSON.stringify(s.location) : null,
+        s.restriction,
+        s.createdAt,
+        s.lastActiveAt,
+        s.expiresAt,
+      ],
+    };
   }
 
   /** The session with its user's type and status, for rebuilding the liveness cache. */

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
+import type { Statement } from '../database/sql';
 import type { SessionRestriction } from '../common/context/request-context';
 import type { UserType } from '../common/user-types';
 import { AppConfig } from '../config/app-config';
@@ -60,18 +61,25 @@ export class SessionsService {
   ) {}
 
   /**
-   * Opens a session at login with its fingerprint (ip, device parsed from the user agent, device id, the
-   * GeoIP location the caller looked up); the refresh token is returned once and only its hash is kept.
+   * A new session for a sign-in with its fingerprint (ip, device parsed from the user agent, device id, the
+   * GeoIP location the caller looked up), not written yet: `insert` writes it (the caller joins it with the
+   * audit entry), `opened()` must follow once it is committed. The refresh token is returned once and
+   * only its hash is kept.
    */
-  async open(manager: EntityManager, o: OpenSession): Promise<{ session: Session; refreshToken: string }> {
+  newSession(o: OpenSession): { session: Session; refreshToken: string; insert: Statement } {
     const family = newRefreshFamily();
     const refreshToken = newRefreshToken(family);
     const now = new Date();
-    const session = await this.sessions.insert(manager, {
+    const session = Object.assign(new Session(), {
+      id: randomUUID(),
       tenantId: o.tenantId,
       userId: o.userId,
       refreshTokenHash: hashToken(refreshToken),
+      previousRefreshTokenHash: null,
       refreshFamilyHash: hashToken(family),
+      lastIssuedPairEnc: null,
+      rotatedAt: null,
+      rotationCounter: 0,
       ipAddress: o.ip ?? null,
       userAgent: o.userAgent?.slice(0, 512) ?? null,
       device: parseDevice(o.userAgent),
@@ -81,9 +89,15 @@ export class SessionsService {
       createdAt: now,
       lastActiveAt: now,
       expiresAt: new Date(now.getTime() + this.config.jwtExpiryHours * 3_600_000),
-    });
+      revokedAt: null,
+      revokedReason: null,
+    } satisfies Session);
+    return { session, refreshToken, insert: this.sessions.insertion(session) };
+  }
+
+  /** The new session is committed: its requests are answered from the cache from now on. */
+  opened(session: Session, o: Pick<OpenSession, 'userType' | 'idleTimeoutMinutes'>): void {
     this.remember(session, o.userType, o.idleTimeoutMinutes);
-    return { session, refreshToken };
   }
 
   remember(session: Session, userType: UserType, idleTimeoutMinutes?: number): LiveSession {

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, IsNull, QueryFailedError } from 'typeorm';
 import { Conflict } from '../common/errors/domain-errors';
 import type { UserStatus } from '../common/user-types';
-import { updateReturning } from '../database/sql';
+import { type Statement, updateReturning } from '../database/sql';
 import { User } from './entities/user.entity';
 
 export interface LoginCandidate {
@@ -262,16 +262,12 @@ export class UsersRepository {
     );
   }
 
-  async recordLoginSuccess(
-    manager: EntityManager,
-    tenantId: string,
-    userId: string,
-    ip: string | undefined,
-  ): Promise<void> {
-    await manager.query(
-      `UPDATE users_v2 SET failed_login_attempts = 0, locked_until = NULL, last_login_at = now(), last_login_ip = $3
-        WHERE tenant_id = $1 AND id = $2`,
-      [tenantId, userId, ip ?? null],
-    );
+  /** A sign-in succeeded: the run of failures ends and the last login is recorded (a statement to join). */
+  loginSuccess(tenantId: string, userId: string, ip: string | undefined): Statement {
+    return {
+      sql: `UPDATE users_v2 SET failed_login_attempts = 0, locked_until = NULL, last_login_at = now(), last_login_ip = $3
+             WHERE tenant_id = $1 AND id = $2`,
+      params: [tenantId, userId, ip ?? null],
+    };
   }
 }
