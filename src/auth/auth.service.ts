@@ -60,7 +60,7 @@ export class AuthService {
     const { password: policy } = await this.policies.policyFor(tenantId);
     const maxAttempts = policy.maxFailedAttempts;
 
-    if (!candidate || !candidate.passwordHash || tenant?.status !== 'active') {
+    if (!candidate?.password || tenant?.status !== 'active') {
       await this.hasher.verifyAgainstNothing(dto.password);
       await this.audit.record({
         tenantId,
@@ -69,12 +69,12 @@ export class AuthService {
         targetId: candidate?.user.id ?? null,
         success: false,
         metadata: {
-          reason: !candidate ? 'unknown_user' : !candidate.passwordHash ? 'no_password' : 'tenant_suspended',
+          reason: !candidate ? 'unknown_user' : !candidate.password ? 'no_password' : 'tenant_suspended',
         },
       });
       throw new NotAuthenticated(INVALID_CREDENTIALS);
     }
-    const { user } = candidate;
+    const { user, password } = candidate;
     if (!(await this.users.reserveLoginAttempt(tenantId, user.id, maxAttempts))) {
       await this.hasher.verifyAgainstNothing(dto.password);
       await this.audit.record({
@@ -87,7 +87,7 @@ export class AuthService {
       });
       throw new NotAuthenticated(INVALID_CREDENTIALS);
     }
-    if (!(await this.hasher.verify(dto.password, candidate.passwordHash))) {
+    if (!(await this.hasher.verify(dto.password, password.hash))) {
       const { lockedNow } = await this.users.recordLoginFailure(
         tenantId,
         user.id,
@@ -131,7 +131,7 @@ export class AuthService {
       );
     }
     // The second step: MFA challenge, trusted device, risk checks, or the session right away.
-    return this.mfaLogin.afterPassword(user, dto.deviceToken);
+    return this.mfaLogin.afterPassword(user, dto.deviceToken, password);
   }
 
   /**

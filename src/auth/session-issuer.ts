@@ -8,7 +8,7 @@ import { SessionsService } from '../sessions/sessions.service';
 import { TenantPolicyService } from '../tenants/tenant-policy.service';
 import type { User } from '../users/entities/user.entity';
 import { toUserDto } from '../users/users.mapper';
-import { UsersRepository } from '../users/users.repository';
+import { type PasswordState, UsersRepository } from '../users/users.repository';
 import type { LoginResponseDto } from './dto/login.dto';
 import { PasswordService } from './passwords/password.service';
 import { TokenService } from './token.service';
@@ -16,6 +16,8 @@ import { TokenService } from './token.service';
 export interface IssueSessionOptions {
   /** Where the client is, when the caller already looked it up; otherwise it is looked up here. */
   location?: GeoLocation | null;
+  /** The user's current password, when the caller already read it (the password sign-in). */
+  password?: PasswordState;
   /** The session only reaches some routes until the user acts (overdue MFA enrolment, expired password). */
   restriction?: SessionRestriction | null;
   /** MFA is required for this user and not set up yet. */
@@ -47,7 +49,9 @@ export class SessionIssuer {
     const { sessionTimeoutMinutes } = policy;
     // An expired (or administratively flagged) password still signs in, but the session only reaches
     // /auth/password/change until it is changed; that comes before any MFA enrolment restriction.
-    const passwordExpired = await this.passwords.mustChange(user.tenantId, user.id, policy.password);
+    const passwordExpired = o.password
+      ? this.passwords.mustChangeNow(o.password, policy.password)
+      : await this.passwords.mustChange(user.tenantId, user.id, policy.password);
     const restriction = passwordExpired ? 'password_change' : (o.restriction ?? null);
     const location = o.location !== undefined ? o.location : await this.geo.lookup(this.context.ip);
     // The tenant raised its terms or privacy version above what the user accepted: the client asks again.

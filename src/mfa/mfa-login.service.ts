@@ -12,7 +12,7 @@ import { LoginRiskService } from '../risk/login-risk.service';
 import { TenantPolicyService } from '../tenants/tenant-policy.service';
 import { TenantResolver } from '../tenants/tenant-resolver';
 import type { User } from '../users/entities/user.entity';
-import { UsersRepository } from '../users/users.repository';
+import { type PasswordState, UsersRepository } from '../users/users.repository';
 import { hashBackupCode, looksLikeBackupCode } from './backup-codes';
 import type { MfaChallengeDto, MfaChallengeResponseDto, MfaRequiredDto, MfaSendDto } from './dto/mfa-login.dto';
 import type { CodeSentDto } from './dto/mfa-setup.dto';
@@ -56,7 +56,11 @@ export class MfaLoginService {
   ) {}
 
   /** Called by the login once the password is verified and the account is active. */
-  async afterPassword(user: User, deviceToken: string | undefined): Promise<LoginResponseDto | MfaRequiredDto> {
+  async afterPassword(
+    user: User,
+    deviceToken: string | undefined,
+    password: PasswordState,
+  ): Promise<LoginResponseDto | MfaRequiredDto> {
     const policy = await this.policies.policyFor(user.tenantId);
     const location = await this.geo.lookup(this.context.ip);
     const risk = await this.risk.assess(user, location);
@@ -68,13 +72,14 @@ export class MfaLoginService {
         required && Date.now() > enrolmentDeadline(user.createdAt, this.config.mfaEnrollmentGraceHours).getTime();
       return this.issuer.issue(user, {
         location,
+        password,
         mfaSetupRequired: required,
         restriction: overdue ? 'mfa_setup' : null,
       });
     }
     const stepUp = risk.suspicious && policy.stepUpOnSuspiciousLogin;
     if (!stepUp && (await this.devices.isTrusted(user, deviceToken))) {
-      return this.issuer.issue(user, { location, secondFactor: 'trusted_device' });
+      return this.issuer.issue(user, { location, password, secondFactor: 'trusted_device' });
     }
 
     // The password was right: that attempt is no failure. The challenge takes its own attempt.

@@ -6,10 +6,16 @@ import type { UserStatus } from '../common/user-types';
 import { type Statement, updateReturning } from '../database/sql';
 import { User } from './entities/user.entity';
 
+/** The user's current password as sign-in needs it. */
+export interface PasswordState {
+  hash: string;
+  changedAt: Date;
+  mustChange: boolean;
+}
+
 export interface LoginCandidate {
   user: User;
-  passwordHash: string | null;
-  passwordChangedAt: Date | null;
+  password: PasswordState | null;
 }
 
 export type UserChanges = Partial<
@@ -184,19 +190,27 @@ export class UsersRepository {
 
   /** The account a login names, by username or email (case-insensitive), with its password hash. */
   async findForLogin(tenantId: string, login: string): Promise<LoginCandidate | undefined> {
-    const user = await this.repo()
+    // One round trip: the account and its password.
+    const { entities, raw } = await this.repo()
       .createQueryBuilder('u')
+      .leftJoin('user_passwords_v2', 'p', 'p.tenant_id = u.tenant_id AND p.user_id = u.id')
+      .addSelect('p.password_hash', 'password_hash')
+      .addSelect('p.changed_at', 'changed_at')
+      .addSelect('p.must_change', 'must_change')
       .where('u.tenant_id = :tenantId AND u.deleted_at IS NULL', { tenantId })
       .andWhere(login.includes('@') ? 'lower(u.email) = lower(:login)' : 'lower(u.username) = lower(:login)', {
         login,
       })
-      .getOne();
+      .getRawAndEntities<{ password_hash: string | null; changed_at: Date | null; must_change: boolean | null }>();
+    const [user] = entities;
     if (!user) return undefined;
-    const [pw] = await this.dataSource.query<{ password_hash: string; changed_at: Date }[]>(
-      `SELECT password_hash, changed_at FROM user_passwords_v2 WHERE tenant_id = $1 AND user_id = $2`,
-      [tenantId, user.id],
-    );
-    return { user, passwordHash: pw?.password_hash ?? null, passwordChangedAt: pw?.changed_at ?? null };
+    const pw = raw[0];
+    return {
+      user,
+      password: pw.password_hash
+        ? { hash: pw.password_hash, changedAt: pw.changed_at!, mustChange: pw.must_change === true }
+        : null,
+    };
   }
 
   /**

@@ -98,7 +98,12 @@ export class PasswordService {
   async mustChange(tenantId: string, userId: string, policy?: PasswordPolicy): Promise<boolean> {
     const current = await this.repository.current(tenantId, userId);
     if (!current) return false;
-    return current.mustChange || isPasswordExpired(policy ?? (await this.policyFor(tenantId)), current.changedAt);
+    return this.mustChangeNow(current, policy ?? (await this.policyFor(tenantId)));
+  }
+
+  /** The same decision for a password already read. */
+  mustChangeNow(current: { changedAt: Date; mustChange: boolean }, policy: PasswordPolicy): boolean {
+    return current.mustChange || isPasswordExpired(policy, current.changedAt);
   }
 
   private async isInHistory(
