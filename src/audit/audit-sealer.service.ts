@@ -1,0 +1,94 @@
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { AuditRepository } from './audit.repository';
+
+/** How often every instance looks for entries to seal: they join the chain this long after commit at most. */
+export const SEAL_INTERVAL_MS = 200;
+/** Entries sealed per transaction: a batch takes about half a second, so the head lock is never held long. */
+export const SEAL_BATCH = 5_000;
+
+/**
+ * Appending an audit entry takes no lock (dm_audit_append is a plain INSERT), so audited writes of a tenant
+ * run in parallel; the hash chain is built after the fact. Every instance seals every 200 ms: it gives the
+ * waiting entries of each tenant their sequence numbers and hashes (dm_audit_seal, under the tenant's head
+ * lock). Instances skip a tenant another one is sealing, so any number can run. A failed pass is logged and
+ * retried on the next tick; entries are durable from their own commit, so nothing is lost meanwhile.
+ */
+@Injectable()
+export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger('AuditSealer');
+  private timer: NodeJS.Timeout | undefined;
+  private pass: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly repository: AuditRepository) {}
+
+  onApplicationBootstrap(): void {
+    this.schedule();
+  }
+
+  /** Seals what every tenant has waiting, except tenants another sealer holds at the moment; returns the count. */
+  async sealPending(): Promise<number> {
+    let sealed = 0;
+    for (const tenantId of await this.repository.tenantsWithUnsealedEntries()) {
+      sealed += await this.sealTenant(tenantId, false);
+    }
+    return sealed;
+  }
+
+  /**
+   * Seals the tenant's waiting entries in batches. With `wait` (the default) it waits for a sealer that holds
+   * the tenant instead of leaving the work to it, so every entry committed before the call is sealed when it
+   * returns; without, it gives up on the tenant as soon as another sealer holds it.
+   */
+  async sealTenant(tenantId: string, wait = true): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const sealed = await this.repository.seal(tenantId, SEAL_BATCH, wait);
+      total += sealed;
+      if (sealed < SEAL_BATCH) return total;
+    }
+  }
+
+  /** No new pass starts once shutdown begins; the one running finishes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.pass;
+  }
+
+  /**
+   * The HTTP server is closed by now, so what the last requests appended is sealed too; the database pool
+   * closes after this hook (TypeORM's own shutdown hook runs later).
+   */
+  async onApplicationShutdown(): Promise<void> {
+    await this.sealLogged();
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.pass = this.sealLogged().finally(() => {
+        this.pass = undefined;
+        this.schedule();
+      });
+    }, SEAL_INTERVAL_MS);
+    // A pending tick must not keep the process alive.
+    this.timer.unref();
+  }
+
+  private async sealLogged(): Promise<void> {
+    try {
+      await this.sealPending();
+    } catch (err) {
+      // The error's name, code and message only: a driver error also carries the query and its parameters.
+      const { name, code, message } = err as { name?: string; code?: string; message?: string };
+      this.logger.error({ error: name, code }, `sealing audit entries failed, retrying on the next tick: ${message}`);
+    }
+  }
+}
