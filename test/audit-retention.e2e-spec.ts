@@ -1,6 +1,7 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AuditRetentionService } from '../src/audit/audit-retention.service';
 import { AuditSealer } from '../src/audit/audit-sealer.service';
+import { AuditRepository } from '../src/audit/audit.repository';
 import { createTenant, createUser } from './support/fixtures';
 import { TestApp, login, startTestApp } from './support/test-app';
 
@@ -115,6 +116,42 @@ describe('Audit retention: AUDIT_RETENTION_DAYS purges old entries and the chain
     const [only] = await t.db.query(`SELECT seq::int, action, prev_hash FROM audit_log WHERE tenant_id = $1`, [old.id]);
     const [checkpoint] = await t.db.query(`SELECT hash FROM audit_checkpoints WHERE tenant_id = $1`, [old.id]);
     expect(only).toEqual({ seq: 5, action: 'audit.purged', prev_hash: checkpoint.hash });
+  });
+
+  it('purges only the expired start of the chain: an old entry sealed after newer ones waits for a later purge', async () => {
+    const tenant = await createTenant(t, 'retention-late');
+    // A transaction appends an entry and commits only after newer entries were sealed.
+    const late = t.db.createQueryRunner();
+    await late.connect();
+    await late.startTransaction();
+    await late.query(`SELECT dm_audit_append($1, 'test.late', NULL, NULL, NULL, NULL, NULL, NULL, true, '{}')`, [
+      tenant.id,
+    ]);
+    await append(tenant.id, 2);
+    const boundary = await dbNow();
+    await append(tenant.id, 2);
+    await sealer.sealTenant(tenant.id);
+    await late.commitTransaction();
+    await late.release();
+
+    const done = await retention.purgeExpired(new Date(boundary.getTime() + 30 * DAY_MS));
+    expect(done).toContainEqual({ tenantId: tenant.id, purged: 2, throughSeq: '2' });
+    await sealer.sealTenant(tenant.id);
+    const rows = await t.db.query(
+      `SELECT seq::int, action, created_at < $2 AS expired FROM audit_log WHERE tenant_id = $1 ORDER BY seq`,
+      [tenant.id, boundary],
+    );
+    expect(rows).toEqual([
+      { seq: 3, action: 'test.event', expired: false },
+      { seq: 4, action: 'test.event', expired: false },
+      { seq: 5, action: 'test.late', expired: true },
+      { seq: 6, action: 'audit.purged', expired: false },
+    ]);
+    expect(await t.app.get(AuditRepository).verify(tenant.id)).toEqual({
+      checked: 4,
+      firstBrokenId: null,
+      problem: null,
+    });
   });
 
   it('keeps checkpoints append-only, and a break right after a checkpoint is still detected', async () => {

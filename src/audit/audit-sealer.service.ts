@@ -1,10 +1,4 @@
-import {
-  BeforeApplicationShutdown,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnApplicationShutdown,
-} from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AuditRepository } from './audit.repository';
 
 /** How often every instance looks for entries to seal: they join the chain this long after commit at most. */
@@ -20,7 +14,7 @@ export const SEAL_BATCH = 5_000;
  * retried on the next tick; entries are durable from their own commit, so nothing is lost meanwhile.
  */
 @Injectable()
-export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('AuditSealer');
   private timer: NodeJS.Timeout | undefined;
   private pass: Promise<void> | undefined;
@@ -32,11 +26,14 @@ export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShu
     this.schedule();
   }
 
-  /** Seals what every tenant has waiting, except tenants another sealer holds at the moment; returns the count. */
-  async sealPending(): Promise<number> {
+  /**
+   * Seals what every tenant has waiting; returns the count. Without `wait` (the default) a tenant another
+   * sealer holds at the moment is left to it.
+   */
+  async sealPending(wait = false): Promise<number> {
     let sealed = 0;
     for (const tenantId of await this.repository.tenantsWithUnsealedEntries()) {
-      sealed += await this.sealTenant(tenantId, false);
+      sealed += await this.sealTenant(tenantId, wait);
     }
     return sealed;
   }
@@ -55,19 +52,17 @@ export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 
-  /** No new pass starts once shutdown begins; the one running finishes. */
+  /**
+   * Stops the ticks and seals everything appended so far, waiting for other sealers rather than leaving
+   * work to instances that may be stopping too. This runs while the database pool is still open (the pool
+   * closes in the shutdown hooks, which come later); an entry that a request still finishing appends after
+   * this is sealed by another instance, by the next start or by the next /audit/verify.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.pass;
-  }
-
-  /**
-   * The HTTP server is closed by now, so what the last requests appended is sealed too; the database pool
-   * closes after this hook (TypeORM's own shutdown hook runs later).
-   */
-  async onApplicationShutdown(): Promise<void> {
-    await this.sealLogged();
+    await this.sealLogged(true);
   }
 
   private schedule(): void {
@@ -82,9 +77,9 @@ export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShu
     this.timer.unref();
   }
 
-  private async sealLogged(): Promise<void> {
+  private async sealLogged(wait = false): Promise<void> {
     try {
-      await this.sealPending();
+      await this.sealPending(wait);
     } catch (err) {
       // The error's name, code and message only: a driver error also carries the query and its parameters.
       const { name, code, message } = err as { name?: string; code?: string; message?: string };
