@@ -44,13 +44,16 @@ describe('AuditSealer', () => {
 
   describe('in the background', () => {
     let logged: jest.SpyInstance;
+    let told: jest.SpyInstance;
     beforeEach(() => {
       jest.useFakeTimers();
       logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+      told = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     });
     afterEach(() => {
       jest.useRealTimers();
       logged.mockRestore();
+      told.mockRestore();
     });
 
     it('seals every 200 ms without keeping the process alive, and a failed pass is logged and retried', async () => {
@@ -83,6 +86,21 @@ describe('AuditSealer', () => {
 
       await jest.advanceTimersByTimeAsync(SEAL_INTERVAL_MS);
       expect(waiting.a).toBe(0);
+      expect(told).toHaveBeenCalledWith('sealing audit entries again after 1 failed passes');
+      await sealer.beforeApplicationShutdown();
+    });
+
+    it('reports a database that stays unreachable once a minute, not on every tick', async () => {
+      const repo = fakeRepository({ a: 1 });
+      repo.tenantsWithUnsealedEntries.mockRejectedValue(new Error('connect ECONNREFUSED'));
+      const sealer = new AuditSealer(asRepository(repo));
+      sealer.onApplicationBootstrap();
+      await jest.advanceTimersByTimeAsync(59_000);
+      expect(repo.tenantsWithUnsealedEntries.mock.calls.length).toBeGreaterThan(250);
+      expect(logged).toHaveBeenCalledTimes(1);
+      await jest.advanceTimersByTimeAsync(2_000);
+      expect(logged).toHaveBeenCalledTimes(2);
+      expect(JSON.stringify(logged.mock.calls[1])).toContain('"failedPasses":');
       await sealer.beforeApplicationShutdown();
     });
 

@@ -5,6 +5,7 @@ import { AuditRepository } from './audit.repository';
 export const SEAL_INTERVAL_MS = 200;
 /** Entries sealed per transaction: a batch takes about half a second, so the head lock is never held long. */
 export const SEAL_BATCH = 5_000;
+const FAILURE_REPORT_INTERVAL_MS = 60_000;
 
 /**
  * Appending an audit entry takes no lock (dm_audit_append is a plain INSERT), so audited writes of a tenant
@@ -19,6 +20,8 @@ export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShu
   private timer: NodeJS.Timeout | undefined;
   private pass: Promise<void> | undefined;
   private stopped = false;
+  private failedPasses = 0;
+  private lastReported: number | undefined;
 
   constructor(private readonly repository: AuditRepository) {}
 
@@ -77,13 +80,24 @@ export class AuditSealer implements OnApplicationBootstrap, BeforeApplicationShu
     this.timer.unref();
   }
 
+  /** While the database is unreachable every tick fails: one error line a minute says so, not five a second. */
   private async sealLogged(wait = false): Promise<void> {
     try {
       await this.sealPending(wait);
+      if (this.failedPasses) this.logger.log(`sealing audit entries again after ${this.failedPasses} failed passes`);
+      this.failedPasses = 0;
+      this.lastReported = undefined;
     } catch (err) {
+      this.failedPasses++;
+      const now = Date.now();
+      if (this.lastReported !== undefined && now - this.lastReported < FAILURE_REPORT_INTERVAL_MS) return;
+      this.lastReported = now;
       // The error's name, code and message only: a driver error also carries the query and its parameters.
       const { name, code, message } = err as { name?: string; code?: string; message?: string };
-      this.logger.error({ error: name, code }, `sealing audit entries failed, retrying on the next tick: ${message}`);
+      this.logger.error(
+        { error: name, code, failedPasses: this.failedPasses },
+        `sealing audit entries failed, retrying every ${SEAL_INTERVAL_MS} ms: ${message}`,
+      );
     }
   }
 }
