@@ -2,6 +2,7 @@ import { InitialSchema1764374400000 } from './1764374400000-InitialSchema';
 import { RefreshTokenFamilies1764374500000 } from './1764374500000-RefreshTokenFamilies';
 import { UsersLastLoginDescIndex1764374600000 } from './1764374600000-UsersLastLoginDescIndex';
 import { AuditErasure1764374800000 } from './1764374800000-AuditErasure';
+import { AuditSealing1764374900000 } from './1764374900000-AuditSealing';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   RefreshTokenFamilies1764374500000,
   UsersLastLoginDescIndex1764374600000,
   AuditErasure1764374800000,
+  AuditSealing1764374900000,
 ];

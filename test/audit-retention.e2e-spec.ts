@@ -1,5 +1,7 @@
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AuditRetentionService } from '../src/audit/audit-retention.service';
+import { AuditSealer } from '../src/audit/audit-sealer.service';
+import { AuditRepository } from '../src/audit/audit.repository';
 import { createTenant, createUser } from './support/fixtures';
 import { TestApp, login, startTestApp } from './support/test-app';
 
@@ -8,9 +10,11 @@ const DAY_MS = 86_400_000;
 describe('Audit retention: AUDIT_RETENTION_DAYS purges old entries and the chain still verifies', () => {
   let t: TestApp;
   let retention: AuditRetentionService;
+  let sealer: AuditSealer;
   beforeAll(async () => {
     t = await startTestApp({ AUDIT_RETENTION_DAYS: '30' });
     retention = t.app.get(AuditRetentionService);
+    sealer = t.app.get(AuditSealer);
   });
   afterAll(() => t.close());
 
@@ -46,12 +50,15 @@ describe('Audit retention: AUDIT_RETENTION_DAYS purges old entries and the chain
     await append(tenant.id, 5);
     const boundary = await dbNow();
     await append(tenant.id, 3);
+    // Appended entries get their seq when sealed (the background sealer may not have run yet).
+    await sealer.sealTenant(tenant.id);
     const [fifth] = await t.db.query(`SELECT seq, hash FROM audit_log WHERE tenant_id = $1 AND seq = 5`, [tenant.id]);
 
     // "Now" is 30 days after the boundary: the first five entries are past retention, the last three are not.
     const done = await retention.purgeExpired(new Date(boundary.getTime() + 30 * DAY_MS));
     expect(done).toContainEqual({ tenantId: tenant.id, purged: 5, throughSeq: '5' });
 
+    await sealer.sealTenant(tenant.id);
     const seqs = await t.db.query(`SELECT seq::int, action FROM audit_log WHERE tenant_id = $1 ORDER BY seq`, [
       tenant.id,
     ]);
@@ -104,10 +111,47 @@ describe('Audit retention: AUDIT_RETENTION_DAYS purges old entries and the chain
     expect(done.find((p) => p.tenantId === old.id)).toEqual({ tenantId: old.id, purged: 4, throughSeq: '4' });
     expect(done.find((p) => p.tenantId === fresh.id)).toBeUndefined();
     expect(await count(fresh.id)).toBe(4);
+    await sealer.sealTenant(old.id);
     // Everything of the old tenant went; its chain is now just the purge record, linked to the checkpoint.
     const [only] = await t.db.query(`SELECT seq::int, action, prev_hash FROM audit_log WHERE tenant_id = $1`, [old.id]);
     const [checkpoint] = await t.db.query(`SELECT hash FROM audit_checkpoints WHERE tenant_id = $1`, [old.id]);
     expect(only).toEqual({ seq: 5, action: 'audit.purged', prev_hash: checkpoint.hash });
+  });
+
+  it('purges only the expired start of the chain: an old entry sealed after newer ones waits for a later purge', async () => {
+    const tenant = await createTenant(t, 'retention-late');
+    // A transaction appends an entry and commits only after newer entries were sealed.
+    const late = t.db.createQueryRunner();
+    await late.connect();
+    await late.startTransaction();
+    await late.query(`SELECT dm_audit_append($1, 'test.late', NULL, NULL, NULL, NULL, NULL, NULL, true, '{}')`, [
+      tenant.id,
+    ]);
+    await append(tenant.id, 2);
+    const boundary = await dbNow();
+    await append(tenant.id, 2);
+    await sealer.sealTenant(tenant.id);
+    await late.commitTransaction();
+    await late.release();
+
+    const done = await retention.purgeExpired(new Date(boundary.getTime() + 30 * DAY_MS));
+    expect(done).toContainEqual({ tenantId: tenant.id, purged: 2, throughSeq: '2' });
+    await sealer.sealTenant(tenant.id);
+    const rows = await t.db.query(
+      `SELECT seq::int, action, created_at < $2 AS expired FROM audit_log WHERE tenant_id = $1 ORDER BY seq`,
+      [tenant.id, boundary],
+    );
+    expect(rows).toEqual([
+      { seq: 3, action: 'test.event', expired: false },
+      { seq: 4, action: 'test.event', expired: false },
+      { seq: 5, action: 'test.late', expired: true },
+      { seq: 6, action: 'audit.purged', expired: false },
+    ]);
+    expect(await t.app.get(AuditRepository).verify(tenant.id)).toEqual({
+      checked: 4,
+      firstBrokenId: null,
+      problem: null,
+    });
   });
 
   it('keeps checkpoints append-only, and a break right after a checkpoint is still detected', async () => {
@@ -117,6 +161,7 @@ describe('Audit retention: AUDIT_RETENTION_DAYS purges old entries and the chain
     const boundary = await dbNow();
     await append(tenant.id, 2);
     await retention.purgeExpired(new Date(boundary.getTime() + 30 * DAY_MS));
+    await sealer.sealTenant(tenant.id);
 
     const quiet = jest.spyOn(console, 'log').mockImplementation(() => undefined);
     await expect(t.db.query(`UPDATE audit_checkpoints SET seq = 0 WHERE tenant_id = $1`, [tenant.id])).rejects.toThrow(

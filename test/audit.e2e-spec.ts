@@ -1,4 +1,5 @@
 import { AuditRepository } from '../src/audit/audit.repository';
+import { AuditSealer } from '../src/audit/audit-sealer.service';
 import { FixtureUser, createTenant, createUser } from './support/fixtures';
 import { ADMIN_PASSWORD, TestApp, Tokens, login, startTestApp } from './support/test-app';
 
@@ -212,9 +213,10 @@ describe('Audit trail: GET /audit, GET /audit/verify, append-only', () => {
     it('refuses UPDATE, DELETE and TRUNCATE of audit rows through the application’s database connection', async () => {
       // TypeORM logs every failed query; these failures are the point.
       const quiet = jest.spyOn(console, 'log').mockImplementation(() => undefined);
-      const [row] = await t.db.query(`SELECT id, success FROM audit_log WHERE tenant_id = $1 ORDER BY seq LIMIT 1`, [
-        tenant.id,
-      ]);
+      const [row] = await t.db.query(
+        `SELECT id, success FROM audit_log WHERE tenant_id = $1 ORDER BY created_at LIMIT 1`,
+        [tenant.id],
+      );
       await expect(t.db.query(`UPDATE audit_log SET success = NOT success WHERE id = $1`, [row.id])).rejects.toThrow(
         /append-only \(UPDATE refused\)/,
       );
@@ -268,6 +270,7 @@ describe('Audit trail: GET /audit, GET /audit/verify, append-only', () => {
           [tenant.id, `10.0.0.${i}`, `rid-${i}`, JSON.stringify({ n: i })],
         );
       }
+      await t.app.get(AuditSealer).sealTenant(tenant.id);
       const rows: { id: string; seq: string }[] = await t.db.query(
         `SELECT id, seq FROM audit_log WHERE tenant_id = $1 ORDER BY seq`,
         [tenant.id],

@@ -63,7 +63,7 @@ describe('Auth: accepting an invitation', () => {
     expect(stored).toEqual({ accepted: true, user_id: res.body.user.id });
     const roles = await t.db.query(`SELECT role_id FROM user_roles WHERE user_id = $1`, [res.body.user.id]);
     expect(roles).toEqual([{ role_id: role.id }]);
-    const actions = await t.db.query(`SELECT action FROM audit_log WHERE target_id = $1 ORDER BY seq`, [
+    const actions = await t.db.query(`SELECT action FROM audit_log WHERE target_id = $1 ORDER BY created_at`, [
       res.body.user.id,
     ]);
     expect(actions.map((a: { action: string }) => a.action)).toEqual([

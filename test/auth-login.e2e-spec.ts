@@ -100,7 +100,7 @@ describe('Auth: login, lockout, password expiry', () => {
     await attempt(user.username, 'Wrong-Password-1!', { 'user-agent': FIREFOX });
     const ok = await attempt(user.username, user.password, { 'user-agent': FIREFOX });
     const rows = await t.db.query(
-      `SELECT action, success, ip_address, user_agent, metadata FROM audit_log WHERE target_id = $1 AND action LIKE 'auth.login.%' ORDER BY seq`,
+      `SELECT action, success, ip_address, user_agent, metadata FROM audit_log WHERE target_id = $1 AND action LIKE 'auth.login.%' ORDER BY created_at`,
       [user.id],
     );
     expect(rows).toEqual([

@@ -45,7 +45,7 @@ describe('Trusted devices', () => {
     expect(res.body.accessToken).toEqual(expect.any(String));
     expect(await auditCount(t, 'auth.device.trusted', user.id)).toBe(1);
     const [entry] = await t.db.query(
-      `SELECT metadata FROM audit_log WHERE action = 'auth.login.success' AND target_id = $1 ORDER BY seq DESC LIMIT 1`,
+      `SELECT metadata FROM audit_log WHERE action = 'auth.login.success' AND target_id = $1 ORDER BY created_at DESC LIMIT 1`,
       [user.id],
     );
     expect(entry.metadata.secondFactor).toBe('trusted_device');

@@ -34,7 +34,7 @@ describe('Feature seams', () => {
     (
       await t.db.query(
         `SELECT target_id, success, metadata FROM audit_log WHERE action = 'rbac.escalation_denied' AND actor_id = $1
-          ORDER BY seq`,
+          ORDER BY created_at`,
         [actorId],
       )
     ).map((r: { target_id: string | null; success: boolean; metadata: Record<string, unknown> }) => ({

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { AuditRetentionService } from '../src/audit/audit-retention.service';
+import { AuditSealer } from '../src/audit/audit-sealer.service';
 import { FieldCipher } from '../src/common/crypto/field-cipher';
 import { ConsentService } from '../src/gdpr/consent.service';
 import { TenantResolver } from '../src/tenants/tenant-resolver';
@@ -156,6 +157,8 @@ describe('GDPR: consent records, export and erasure', () => {
       secrets.push(s.refresh_token_hash);
       if (s.previous_refresh_token_hash) secrets.push(s.previous_refresh_token_hash);
     }
+    // Sealed, so that the chain hashes exist to be looked for.
+    await t.app.get(AuditSealer).sealTenant(p.tenantId);
     for (const a of await q(`SELECT hash, prev_hash, pii_digest FROM audit_log WHERE tenant_id = $1`, [p.tenantId])) {
       secrets.push(a.hash, a.pii_digest);
     }
@@ -443,7 +446,10 @@ describe('GDPR: consent records, export and erasure', () => {
           `idempotency_keys.response: ${p.email}`,
         ]),
       );
-      const entriesBefore = await t.db.query(`SELECT id FROM audit_log WHERE actor_id = $1 OR target_id = $1`, [p.id]);
+      const entriesBefore = await t.db.query(
+        `SELECT id FROM audit_log WHERE actor_id = $1 OR target_id = $1 ORDER BY created_at`,
+        [p.id],
+      );
 
       const wrong = await call('DELETE', '/users/me', tokens.accessToken, { password: 'Not-the-password-1!' });
       expect(wrong.status).toBe(403);
@@ -516,7 +522,7 @@ describe('GDPR: consent records, export and erasure', () => {
       // The trail keeps every entry about the user, with ip, user agent and request id blanked.
       const entries = await t.db.query(
         `SELECT id, action, actor_id, ip_address, user_agent, request_id FROM audit_log
-          WHERE actor_id = $1 OR target_id = $1 ORDER BY seq`,
+          WHERE actor_id = $1 OR target_id = $1 ORDER BY created_at`,
         [p.id],
       );
       expect(entries.map((e: any) => e.id).slice(0, entriesBefore.length)).toEqual(entriesBefore.map((e: any) => e.id));

@@ -78,4 +78,37 @@ describe('migrations', () => {
     await ds.runMigrations({ transaction: 'each' });
     expect(await tables()).toEqual(expect.arrayContaining(TABLES));
   });
+
+  it('reverting the audit sealing migration seals the waiting entries and makes the chain columns required again', async () => {
+    const [tenant] = await ds.query(`INSERT INTO tenants (slug, name) VALUES ('migration-seal', 'M') RETURNING id`);
+    const append = () =>
+      ds.query(`SELECT dm_audit_append($1, 'test.event', NULL, NULL, NULL, NULL, NULL, NULL, true, '{}')`, [tenant.id]);
+    const seqs = async () =>
+      (await ds.query(`SELECT seq FROM audit_log WHERE tenant_id = $1 ORDER BY created_at`, [tenant.id])).map(
+        (r: { seq: string | null }) => r.seq,
+      );
+    const nullable = async () =>
+      (
+        await ds.query(
+          `SELECT column_name, is_nullable FROM information_schema.columns
+            WHERE table_name = 'audit_log' AND column_name IN ('seq', 'prev_hash', 'hash') ORDER BY column_name`,
+        )
+      ).map((r: { column_name: string; is_nullable: string }) => `${r.column_name}:${r.is_nullable}`);
+
+    for (let i = 0; i < 3; i++) await append();
+    expect(await seqs()).toEqual([null, null, null]);
+    const sealing = async () =>
+      (await ds.query(`SELECT 1 FROM typeorm_migrations WHERE name = 'AuditSealing1764374900000'`)).length > 0;
+    while (await sealing()) await ds.undoLastMigration({ transaction: 'each' });
+
+    expect(await seqs()).toEqual(['1', '2', '3']);
+    expect(await nullable()).toEqual(['hash:NO', 'prev_hash:NO', 'seq:NO']);
+    await append();
+    expect(await seqs()).toEqual(['1', '2', '3', '4']);
+
+    await ds.runMigrations({ transaction: 'each' });
+    expect(await nullable()).toEqual(['hash:YES', 'prev_hash:YES', 'seq:YES']);
+    await append();
+    expect(await seqs()).toEqual(['1', '2', '3', '4', null]);
+  });
 });

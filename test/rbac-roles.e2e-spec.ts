@@ -19,7 +19,7 @@ describe('Roles and permissions', () => {
   const escalations = async (actorId: string) =>
     t.db.query(
       `SELECT action, actor_id, target_id, success, metadata FROM audit_log
-        WHERE action = 'rbac.escalation_denied' AND actor_id = $1 ORDER BY seq`,
+        WHERE action = 'rbac.escalation_denied' AND actor_id = $1 ORDER BY created_at`,
       [actorId],
     );
 
@@ -118,7 +118,7 @@ describe('Roles and permissions', () => {
       expect((await t.request({ method: 'GET', url: `/api/v2/roles/${id}`, token: admin })).body).toEqual(updated.body);
       expect((await t.request({ method: 'DELETE', url: `/api/v2/roles/${id}`, token: admin })).status).toBe(204);
       expect((await t.request({ method: 'GET', url: `/api/v2/roles/${id}`, token: admin })).status).toBe(404);
-      const trail = await t.db.query(`SELECT action FROM audit_log WHERE target_id = $1 ORDER BY seq`, [id]);
+      const trail = await t.db.query(`SELECT action FROM audit_log WHERE target_id = $1 ORDER BY created_at`, [id]);
       expect(trail.map((r: { action: string }) => r.action)).toEqual(['role.created', 'role.updated', 'role.deleted']);
     });
 
@@ -212,7 +212,7 @@ describe('Roles and permissions', () => {
       expect(read.body.roles).toEqual(['support']);
 
       const [entry] = await t.db.query(
-        `SELECT metadata FROM audit_log WHERE action = 'user.roles.changed' AND target_id = $1 ORDER BY seq DESC LIMIT 1`,
+        `SELECT metadata FROM audit_log WHERE action = 'user.roles.changed' AND target_id = $1 ORDER BY created_at DESC LIMIT 1`,
         [tech.id],
       );
       expect(entry.metadata).toEqual({ added: [], removed: ['role-reader'] });

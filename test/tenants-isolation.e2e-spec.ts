@@ -210,7 +210,7 @@ describe('Tenant isolation', () => {
       const homeId = await tenantId(t);
       const crossings = () =>
         t.db.query(
-          `SELECT actor_id, target_id, metadata FROM audit_log WHERE tenant_id = $1 AND action = 'tenant.access' ORDER BY seq`,
+          `SELECT actor_id, target_id, metadata FROM audit_log WHERE tenant_id = $1 AND action = 'tenant.access' ORDER BY created_at`,
           [b.id],
         );
       const before = (await crossings()).length;

@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { AuditRepository } from './audit.repository';
+import { AuditSealer } from './audit-sealer.service';
 import { AuditService } from './audit.service';
 
 const DAY_MS = 86_400_000;
@@ -16,7 +17,8 @@ export interface TenantPurge {
 
 /**
  * AUDIT_RETENTION_DAYS: entries older than that are deleted once a day, one transaction per tenant that
- * also leaves a checkpoint (so the rest of the chain still verifies) and records `audit.purged`.
+ * also leaves a checkpoint (so the rest of the chain still verifies) and records `audit.purged`. The tenant's
+ * entries are sealed first.
  */
 @Injectable()
 export class AuditRetentionService {
@@ -25,6 +27,7 @@ export class AuditRetentionService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly repository: AuditRepository,
+    private readonly sealer: AuditSealer,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
   ) {}
@@ -45,6 +48,8 @@ export class AuditRetentionService {
     const cutoff = new Date(now.getTime() - this.config.auditRetentionDays * DAY_MS);
     const done: TenantPurge[] = [];
     for (const tenantId of await this.repository.tenantsWithEntriesBefore(cutoff)) {
+      // Only sealed entries are purged (the checkpoint is a point of the chain).
+      await this.sealer.sealTenant(tenantId);
       const range = await this.dataSource.transaction(async (manager) => {
         const purged = await this.repository.purgeBefore(manager, tenantId, cutoff);
         if (purged) {

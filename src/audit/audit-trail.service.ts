@@ -3,6 +3,7 @@ import { RequestContext } from '../common/context/request-context';
 import { toAuditFilter } from './audit-filter';
 import { toAuditEntryDto } from './audit.mapper';
 import { AuditRepository } from './audit.repository';
+import { AuditSealer } from './audit-sealer.service';
 import type { AuditPageDto, AuditVerificationDto } from './dto/audit-entry.dto';
 import type { AuditQueryDto } from './dto/audit-query.dto';
 
@@ -11,6 +12,7 @@ import type { AuditQueryDto } from './dto/audit-query.dto';
 export class AuditTrailService {
   constructor(
     private readonly audit: AuditRepository,
+    private readonly sealer: AuditSealer,
     private readonly context: RequestContext,
   ) {}
 
@@ -25,8 +27,11 @@ export class AuditTrailService {
     };
   }
 
+  /** Seals first, so the check covers every entry committed before the call. */
   async verify(): Promise<AuditVerificationDto> {
-    const verdict = await this.audit.verify(this.context.tenantId);
+    const tenantId = this.context.tenantId;
+    await this.sealer.sealTenant(tenantId);
+    const verdict = await this.audit.verify(tenantId);
     if (!verdict.problem) return { intact: true, checked: verdict.checked };
     return {
       intact: false,

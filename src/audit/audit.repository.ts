@@ -32,11 +32,11 @@ export interface PurgedRange {
 const ENTRY_COLUMNS = `id, tenant_id, action, actor_id, target_id, ip_address, user_agent, request_id, success, metadata, created_at`;
 
 /**
- * One pass over the tenant's chain in sequence order (the (tenant_id, seq) index), starting after the latest
- * retention checkpoint: each entry must follow the previous one without a gap, carry the previous hash, hash
- * to its stored hash, and, unless erasure blanked them, have personal fields matching pii_digest. The last
- * entry must be the tenant's head, or entries were cut off the end. Statement-level snapshot: a concurrent
- * append or purge is either wholly seen or not at all.
+ * One pass over the tenant's sealed chain in sequence order (the (tenant_id, seq) index), starting after the
+ * latest retention checkpoint: each entry must follow the previous one without a gap, carry the previous
+ * hash, hash to its stored hash, and, unless erasure blanked them, have personal fields matching pii_digest.
+ * The last entry must be the tenant's head, or entries were cut off the end. Entries not sealed yet are not
+ * part of the chain. Statement-level snapshot: a concurrent seal or purge is either wholly seen or not at all.
  */
 const VERIFY_SQL = `
   WITH start AS (
@@ -58,7 +58,7 @@ const VERIFY_SQL = `
       END AS problem,
       lead(a.seq) OVER w IS NULL AS is_last
     FROM audit_log a CROSS JOIN start s
-    WHERE a.tenant_id = $1
+    WHERE a.tenant_id = $1 AND a.seq IS NOT NULL
     WINDOW w AS (ORDER BY a.seq)
   ), verdict AS (
     SELECT count(*)::bigint AS checked,
@@ -74,7 +74,7 @@ const VERIFY_SQL = `
       AND (v.last_seq IS DISTINCT FROM h.seq OR v.last_hash IS DISTINCT FROM h.hash)) AS head_mismatch
   FROM verdict v LEFT JOIN audit_heads h ON h.tenant_id = $1`;
 
-/** Reads of the audit trail, its verification, and the two narrow writes the trigger allows. */
+/** Reads of the audit trail, its verification, and the three narrow writes the trigger allows. */
 @Injectable()
 export class AuditRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -101,17 +101,17 @@ export class AuditRepository {
     if (counted.total <= f.offset) return { rows: [], total: counted.total };
     const rows = await this.dataSource.query<AuditRow[]>(
       `SELECT ${ENTRY_COLUMNS} FROM audit_log WHERE ${condition}
-        ORDER BY created_at DESC, seq DESC LIMIT ${param(f.limit)} OFFSET ${param(f.offset)}`,
+        ORDER BY created_at DESC, id DESC LIMIT ${param(f.limit)} OFFSET ${param(f.offset)}`,
       params,
     );
     return { rows, total: counted.total };
   }
 
-  /** Every entry whose actor or target is the user, oldest first (for an export). */
+  /** Every entry whose actor or target is the user, oldest first (for an export), sealed or not. */
   aboutUser(tenantId: string, userId: string, manager?: EntityManager): Promise<AuditRow[]> {
     return (manager ?? this.dataSource.manager).query<AuditRow[]>(
       `SELECT ${ENTRY_COLUMNS} FROM audit_log WHERE tenant_id = $1 AND (actor_id = $2 OR target_id = $2)
-        ORDER BY seq`,
+        ORDER BY created_at, id`,
       [tenantId, userId],
     );
   }
@@ -128,6 +128,26 @@ export class AuditRepository {
     if (row.broken_id) return { checked, firstBrokenId: row.broken_id, problem: row.problem };
     if (row.head_mismatch) return { checked, firstBrokenId: null, problem: 'head_mismatch' };
     return { checked, firstBrokenId: null, problem: null };
+  }
+
+  /**
+   * Links up to `limit` of the tenant's unsealed entries, oldest first, into its chain; returns how many.
+   * Without `wait` it returns 0 at once when another sealer holds the tenant's chain head.
+   */
+  async seal(tenantId: string, limit: number, wait: boolean): Promise<number> {
+    const [{ sealed }] = await this.dataSource.query<{ sealed: number }[]>(
+      `SELECT dm_audit_seal($1, $2, $3) AS sealed`,
+      [tenantId, limit, wait],
+    );
+    return sealed;
+  }
+
+  /** Tenants with entries waiting to be sealed (the partial index audit_log_unsealed holds only those). */
+  async tenantsWithUnsealedEntries(): Promise<string[]> {
+    const rows = await this.dataSource.query<{ tenant_id: string }[]>(
+      `SELECT DISTINCT tenant_id FROM audit_log WHERE seq IS NULL`,
+    );
+    return rows.map((r) => r.tenant_id);
   }
 
   /**
@@ -157,10 +177,12 @@ export class AuditRepository {
   }
 
   /**
-   * Deletes the tenant's entries created before the cutoff and leaves a checkpoint (the last purged
-   * entry's seq and hash) for verification to start from. Sequence order is what the chain follows, so
-   * everything up to the newest expired entry goes. Another instance purging the same tenant at the same
-   * time makes this one skip it (undefined).
+   * Deletes the longest run of the tenant's sealed chain, from its start, whose entries were all created
+   * before the cutoff, and leaves a checkpoint (the last purged entry's seq and hash) for verification to
+   * start from. Chain order is sealing order, which can differ a little from creation order (a transaction
+   * that commits late is sealed late), so an expired entry sealed after a newer one waits for the next purge
+   * rather than taking the newer one with it. Unsealed entries are never touched: the caller seals first.
+   * Another instance purging the same tenant at the same time makes this one skip it (undefined).
    */
   async purgeBefore(manager: EntityManager, tenantId: string, cutoff: Date): Promise<PurgedRange | undefined> {
     const [{ locked }] = await manager.query<{ locked: boolean }[]>(
@@ -169,8 +191,11 @@ export class AuditRepository {
     );
     if (!locked) return undefined;
     const [last] = await manager.query<{ seq: string; hash: string }[]>(
-      `SELECT seq, hash FROM audit_log WHERE tenant_id = $1 AND created_at < $2
-        ORDER BY created_at DESC, seq DESC LIMIT 1`,
+      `SELECT seq, hash FROM audit_log
+        WHERE tenant_id = $1 AND seq IS NOT NULL AND created_at < $2
+          AND seq < coalesce((SELECT min(seq) FROM audit_log WHERE tenant_id = $1 AND seq IS NOT NULL AND created_at >= $2),
+                             9223372036854775807)
+        ORDER BY seq DESC LIMIT 1`,
       [tenantId, cutoff],
     );
     if (!last) return undefined;
