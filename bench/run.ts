@@ -21,8 +21,16 @@ import { Child, launch, post, runNode } from './support';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_BCRYPT_ROUNDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+/** Each HTTP run is preceded by this much unmeasured load, so that both sides of a ratio are warm (JIT, pools). */
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const ADMIN_PASSWORD = 'Bench-Admin-Password-1!';
 const REDIS_PREFIX = `bench${process.pid}:`;
+
+/** The load for SECONDS, after WARMUP seconds of the same load that are not counted. */
+async function measure(options: autocannon.Options): Promise<autocannon.Result> {
+  if (WARMUP > 0) await autocannon({ ...options, duration: WARMUP });
+  return autocannon({ ...options, duration: SECONDS });
+}
 
 function rate(r: autocannon.Result): number {
   return r.requests.total / r.duration;
@@ -51,10 +59,9 @@ async function main(): Promise<void> {
     // 1. Bare Fastify and the authenticated GET /users/me, each alone on the machine.
     console.log('- bare Fastify hello');
     hello = await launch('bench/hello-server.js', { PORT: String(await freePort()) }, '/hello');
-    const helloRun = await autocannon({
+    const helloRun = await measure({
       url: `http://127.0.0.1:${hello.port}/hello`,
       connections: CONNECTIONS,
-      duration: SECONDS,
     });
     checkErrors('hello', helloRun);
     await hello.stop();
@@ -81,10 +88,9 @@ async function main(): Promise<void> {
     const base = `http://127.0.0.1:${app.port}`;
     console.log('- GET /users/me');
     const session = await post(app.port, '/api/v2/auth/login', { username: 'admin', password: ADMIN_PASSWORD });
-    const meRun = await autocannon({
+    const meRun = await measure({
       url: `${base}/api/v2/users/me`,
       connections: CONNECTIONS,
-      duration: SECONDS,
       headers: { authorization: `Bearer ${session.accessToken}` },
     });
     checkErrors('users/me', meRun);
@@ -111,10 +117,9 @@ async function main(): Promise<void> {
         (await post(app.port, '/api/v2/auth/login', { username: 'admin', password: ADMIN_PASSWORD })).refreshToken,
       );
     }
-    const refreshRun = await autocannon({
+    const refreshRun = await measure({
       url: base,
       connections: CONNECTIONS,
-      duration: SECONDS,
       requests: [
         {
           method: 'POST',
@@ -136,10 +141,9 @@ async function main(): Promise<void> {
 
     console.log('- POST /auth/login, then bare bcrypt');
     // 3. Login against bare bcrypt at the same cost, with as many in flight.
-    const loginRun = await autocannon({
+    const loginRun = await measure({
       url: `${base}/api/v2/auth/login`,
       connections: CONNECTIONS,
-      duration: SECONDS,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),

@@ -129,8 +129,8 @@ async function seed(db: DataSource): Promise<string> {
               f, l,
               (ARRAY['customer','customer','customer','technician','support','reseller'])[1 + g % 6],
               (ARRAY['active','active','active','active','pending','suspended','inactive'])[1 + g % 7],
-              now() - make_interval(secs => (g * 947) % (3 * 365 * 86400)),
-              CASE WHEN g % 10 < 3 THEN NULL ELSE now() - make_interval(secs => (g * 7919) % (365 * 86400)) END
+              now() - make_interval(secs => (g::bigint * 947) % (3 * 365 * 86400)),
+              CASE WHEN g % 10 < 3 THEN NULL ELSE now() - make_interval(secs => (g::bigint * 7919) % (365 * 86400)) END
          FROM generate_series($2::int + 1, $3::int) g,
               LATERAL (SELECT ($4::text[])[1 + g % 40] AS f, ($5::text[])[1 + (g / 40) % 40] AS l) names`,
         [tenantId, from, Math.min(USERS, from + 10_000), FIRST, LAST],
