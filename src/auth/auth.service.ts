@@ -56,9 +56,14 @@ export class AuthService {
   async login(dto: LoginDto): Promise<LoginResponseDto | MfaRequiredDto> {
     const tenantId = this.context.tenantId;
     const tenant = await this.tenants.resolve(tenantId);
-    const candidate = await this.users.findForLogin(tenantId, dto.username.trim());
     const { password: policy } = await this.policies.policyFor(tenantId);
     const maxAttempts = policy.maxFailedAttempts;
+    // The account, its password and, for an active tenant, the attempt this login takes: one round trip.
+    const candidate = await this.users.findForLogin(
+      tenantId,
+      dto.username.trim(),
+      tenant?.status === 'active' ? maxAttempts : undefined,
+    );
 
     if (!candidate?.password || tenant?.status !== 'active') {
       await this.hasher.verifyAgainstNothing(dto.password);
@@ -75,7 +80,7 @@ export class AuthService {
       throw new NotAuthenticated(INVALID_CREDENTIALS);
     }
     const { user, password } = candidate;
-    if (!(await this.users.reserveLoginAttempt(tenantId, user.id, maxAttempts))) {
+    if (!candidate.reserved) {
       await this.hasher.verifyAgainstNothing(dto.password);
       await this.audit.record({
         tenantId,

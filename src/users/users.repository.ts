@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, IsNull, QueryFailedError } from 'typeorm';
 import { Conflict } from '../common/errors/domain-errors';
 import type { UserStatus } from '../common/user-types';
-import { type Statement, updateReturning } from '../database/sql';
+import { type Statement, hydrate, updateReturning } from '../database/sql';
 import { User } from './entities/user.entity';
 
 /** The user's current password as sign-in needs it. */
@@ -189,27 +189,49 @@ export class UsersRepository {
   }
 
   /** The account a login names, by username or email (case-insensitive), with its password hash. */
-  async findForLogin(tenantId: string, login: string): Promise<LoginCandidate | undefined> {
-    // One round trip: the account and its password.
-    const { entities, raw } = await this.repo()
-      .createQueryBuilder('u')
-      .leftJoin('user_passwords_v2', 'p', 'p.tenant_id = u.tenant_id AND p.user_id = u.id')
-      .addSelect('p.password_hash', 'password_hash')
-      .addSelect('p.changed_at', 'changed_at')
-      .addSelect('p.must_change', 'must_change')
-      .where('u.tenant_id = :tenantId AND u.deleted_at IS NULL', { tenantId })
-      .andWhere(login.includes('@') ? 'lower(u.email) = lower(:login)' : 'lower(u.username) = lower(:login)', {
-        login,
-      })
-      .getRawAndEntities<{ password_hash: string | null; changed_at: Date | null; must_change: boolean | null }>();
-    const [user] = entities;
-    if (!user) return undefined;
-    const pw = raw[0];
+  /**
+   * The account a sign-in names, its password, and — when `reserveAttempt` gives the lockout threshold and
+   * the account has a password — one login attempt taken for it (see reserveLoginAttempt): one round trip.
+   * `reserved` is false when the account is locked (or its attempts are all in flight).
+   */
+  async findForLogin(
+    tenantId: string,
+    login: string,
+    reserveAttempt?: number,
+  ): Promise<(LoginCandidate & { reserved: boolean }) | undefined> {
+    const rows = await this.dataSource.query<
+      (Record<string, unknown> & {
+        pw_hash: string | null;
+        pw_changed_at: Date | null;
+        pw_must_change: boolean | null;
+        reserved: boolean;
+      })[]
+    >(
+      `WITH found AS (
+         SELECT u.*, p.password_hash AS pw_hash, p.changed_at AS pw_changed_at, p.must_change AS pw_must_change
+           FROM users_v2 u LEFT JOIN user_passwords_v2 p ON p.tenant_id = u.tenant_id AND p.user_id = u.id
+          WHERE u.tenant_id = $1 AND u.deleted_at IS NULL
+            AND ${login.includes('@') ? 'lower(u.email) = lower($2)' : 'lower(u.username) = lower($2)'}
+       ), reserved AS (
+         UPDATE users_v2 SET
+             failed_login_attempts = CASE WHEN locked_until <= now() THEN 1 ELSE failed_login_attempts + 1 END,
+             locked_until = CASE WHEN locked_until <= now() THEN NULL ELSE locked_until END
+          WHERE $3::bigint IS NOT NULL AND tenant_id = $1
+            AND id = (SELECT id FROM found WHERE pw_hash IS NOT NULL)
+            AND (locked_until <= now() OR (locked_until IS NULL AND failed_login_attempts < $3::bigint))
+          RETURNING id
+       )
+       SELECT found.*, EXISTS (SELECT 1 FROM reserved) AS reserved FROM found`,
+      [tenantId, login, reserveAttempt ?? null],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
     return {
-      user,
-      password: pw.password_hash
-        ? { hash: pw.password_hash, changedAt: pw.changed_at!, mustChange: pw.must_change === true }
+      user: hydrate(this.repo(), row),
+      password: row.pw_hash
+        ? { hash: row.pw_hash, changedAt: row.pw_changed_at!, mustChange: row.pw_must_change === true }
         : null,
+      reserved: row.reserved,
     };
   }
 
