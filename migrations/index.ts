@@ -3,6 +3,7 @@ import { RefreshTokenFamilies1764374500000 } from './1764374500000-RefreshTokenF
 import { UsersLastLoginDescIndex1764374600000 } from './1764374600000-UsersLastLoginDescIndex';
 import { AuditErasure1764374800000 } from './1764374800000-AuditErasure';
 import { AuditSealing1764374900000 } from './1764374900000-AuditSealing';
+import { ExpiredRowsPurge1764375000000 } from './1764375000000-ExpiredRowsPurge';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   UsersLastLoginDescIndex1764374600000,
   AuditErasure1764374800000,
   AuditSealing1764374900000,
+  ExpiredRowsPurge1764375000000,
 ];

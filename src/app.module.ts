@@ -12,6 +12,7 @@ import { DevicesModule } from './devices/devices.module';
 import { GdprModule } from './gdpr/gdpr.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
+import { MaintenanceModule } from './maintenance/maintenance.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { MfaModule } from './mfa/mfa.module';
 import { NotificationsModule } from './notifications/notifications.module';
@@ -47,6 +48,7 @@ export class AppModule {
         MfaModule,
         HealthModule,
         MetricsModule,
+        MaintenanceModule,
       ],
     };
   }

@@ -7,6 +7,6 @@ import { TrustedDevicesService } from './trusted-devices.service';
 @Module({
   providers: [TrustedDevicesRepository, TrustedDevicesService],
   controllers: [DevicesController],
-  exports: [TrustedDevicesService],
+  exports: [TrustedDevicesService, TrustedDevicesRepository],
 })
 export class DevicesModule {}

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { updateReturning } from '../database/sql';
 import { TrustedDevice } from './entities/trusted-device.entity';
 
-/** Every query on trusted devices; each names the tenant and the user. */
+/** Every query on trusted devices; each names the tenant and the user, but the purge of ended ones. */
 @Injectable()
 export class TrustedDevicesRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -57,5 +57,22 @@ export class TrustedDevicesRepository {
       params,
     );
     return rows.map((r) => r.id);
+  }
+
+  /**
+   * Deletes up to `limit` devices, of any tenant, that expired or were revoked before `before`; returns how
+   * many. Rows another transaction holds are left for a later batch.
+   */
+  async deleteEndedBefore(before: Date, limit: number): Promise<number> {
+    const [{ n }] = await this.dataSource.query<{ n: number }[]>(
+      `WITH gone AS (
+         DELETE FROM trusted_devices WHERE ctid = ANY(ARRAY(
+           SELECT ctid FROM trusted_devices WHERE least(expires_at, revoked_at) < $1 LIMIT $2 FOR UPDATE SKIP LOCKED))
+         RETURNING 1
+       )
+       SELECT count(*)::int AS n FROM gone`,
+      [before, limit],
+    );
+    return n;
   }
 }

@@ -18,7 +18,7 @@ export type RefreshableSession = Pick<
   'id' | 'tenantId' | 'userId' | 'refreshTokenHash' | 'previousRefreshTokenHash' | 'lastIssuedPairEnc' | 'expiresAt'
 >;
 
-/** Every query on sessions; each names the tenant. */
+/** Every query on sessions; each names the tenant, but the purge of ended ones. */
 @Injectable()
 export class SessionsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -195,5 +195,46 @@ export class SessionsRepository {
       `UPDATE user_sessions_v2 SET last_active_at = $2 WHERE id = $1 AND last_active_at < $2`,
       [sessionId, at],
     );
+  }
+
+  /**
+   * Purges up to `limit` sessions, of any tenant, that expired or were revoked before `before`; returns how
+   * many it looked at and how many it deleted. Ended sessions are also the users' login history
+   * (LoginHistoryRepository: the previous login, and whether a device or country was seen before), so a
+   * session is deleted only when a newer session of the same user exists, and one of the same device and
+   * one of the same country; the others are marked `kept_for_login_history` and leave the purge's index.
+   * A marked row is looked at again whenever a later session of its user is purged, and goes once newer
+   * sessions stand for it. Rows another transaction holds are left for a later batch.
+   */
+  async purgeEndedBefore(before: Date, limit: number): Promise<{ examined: number; deleted: number }> {
+    const newer = `FROM user_sessions_v2 n WHERE n.tenant_id = c.tenant_id AND n.user_id = c.user_id
+                      AND n.created_at >= c.created_at AND (n.created_at, n.id) > (c.created_at, c.id)`;
+    const [row] = await this.dataSource.query<{ examined: number; deleted: number }[]>(
+      `WITH batch AS (
+         SELECT ctid AS tid, id, tenant_id, user_id, created_at, device_id, location->>'country' AS country, false AS kept
+           FROM user_sessions_v2
+          WHERE least(expires_at, revoked_at) < $1 AND NOT kept_for_login_history
+          LIMIT $2 FOR UPDATE SKIP LOCKED
+       ), kept AS (
+         SELECT s.ctid, s.id, s.tenant_id, s.user_id, s.created_at, s.device_id, s.location->>'country', true
+           FROM user_sessions_v2 s JOIN (SELECT DISTINCT tenant_id, user_id FROM batch) u USING (tenant_id, user_id)
+          WHERE s.kept_for_login_history
+            FOR UPDATE OF s SKIP LOCKED
+       ), verdict AS (
+         SELECT c.tid, c.kept,
+                EXISTS (SELECT 1 ${newer})
+                AND (c.device_id IS NULL OR EXISTS (SELECT 1 ${newer} AND n.device_id = c.device_id))
+                AND (c.country IS NULL OR EXISTS (SELECT 1 ${newer} AND n.location->>'country' = c.country)) AS superseded
+           FROM (SELECT * FROM batch UNION ALL SELECT * FROM kept) c
+       ), deleted AS (
+         DELETE FROM user_sessions_v2 WHERE ctid = ANY(ARRAY(SELECT tid FROM verdict WHERE superseded)) RETURNING 1
+       ), marked AS (
+         UPDATE user_sessions_v2 SET kept_for_login_history = true
+          WHERE ctid = ANY(ARRAY(SELECT tid FROM verdict WHERE NOT superseded AND NOT kept)) RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM batch)::int AS examined, (SELECT count(*) FROM deleted)::int AS deleted`,
+      [before, limit],
+    );
+    return row;
   }
 }

@@ -91,6 +91,7 @@ export class SessionsService {
       expiresAt: new Date(now.getTime() + this.config.jwtExpiryHours * 3_600_000),
       revokedAt: null,
       revokedReason: null,
+      keptForLoginHistory: false,
     } satisfies Session);
     return { session, refreshToken, insert: this.sessions.insertion(session) };
   }

@@ -36,6 +36,13 @@ import { UsersService } from './users.service';
   ],
   // Static routes first: Fastify would match them anyway, but the order reads as the routing does.
   controllers: [InvitationsController, UsersController],
-  exports: [UsersRepository, UsersService, UserRolesService, UserLifecycleService],
+  exports: [
+    UsersRepository,
+    UsersService,
+    UserRolesService,
+    UserLifecycleService,
+    InvitationsRepository,
+    IdempotencyKeysRepository,
+  ],
 })
 export class UsersModule {}

@@ -77,4 +77,8 @@ export class Session {
 
   @Column('text', { nullable: true })
   revokedReason: string | null;
+
+  /** Ended long ago, kept only as the user's login history (SessionsRepository.purgeEndedBefore). */
+  @Column('boolean')
+  keptForLoginHistory: boolean;
 }

@@ -9,7 +9,7 @@ export type IdempotencyClaim =
   | { kind: 'in_flight' };
 
 /** How long a key and its stored answer are kept. */
-const RETENTION = '24 hours';
+export const IDEMPOTENCY_KEY_RETENTION_HOURS = 24;
 /** A claim without an answer after this long belongs to a request that died; the key may be used again. */
 const ABANDONED_AFTER = '5 minutes';
 
@@ -24,8 +24,8 @@ export class IdempotencyKeysRepository {
   async claim(tenantId: string, actorId: string, key: string, requestHash: string): Promise<IdempotencyClaim> {
     await this.dataSource.query(
       `DELETE FROM idempotency_keys WHERE tenant_id = $1 AND actor_id = $2 AND key = $3
-          AND (created_at < now() - $4::interval OR (response IS NULL AND created_at < now() - $5::interval))`,
-      [tenantId, actorId, key, RETENTION, ABANDONED_AFTER],
+          AND (created_at < now() - make_interval(hours => $4) OR (response IS NULL AND created_at < now() - $5::interval))`,
+      [tenantId, actorId, key, IDEMPOTENCY_KEY_RETENTION_HOURS, ABANDONED_AFTER],
     );
     const inserted = await this.dataSource.query<unknown[]>(
       `INSERT INTO idempotency_keys (tenant_id, actor_id, key, request_hash) VALUES ($1, $2, $3, $4)
@@ -59,5 +59,24 @@ export class IdempotencyKeysRepository {
       `DELETE FROM idempotency_keys WHERE tenant_id = $1 AND actor_id = $2 AND key = $3 AND response IS NULL`,
       [tenantId, actorId, key],
     );
+  }
+
+  /**
+   * Deletes up to `limit` keys created before `before` (the hourly purge passes the retention), whatever
+   * tenant or caller they belong to; returns how many. Requests are far shorter than the retention (claim()
+   * already takes an unanswered key for abandoned after ABANDONED_AFTER), so a key past it never belongs to a
+   * running operation. Rows another transaction holds are left for a later batch.
+   */
+  async deleteCreatedBefore(before: Date, limit: number): Promise<number> {
+    const [{ n }] = await this.dataSource.query<{ n: number }[]>(
+      `WITH gone AS (
+         DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(
+           SELECT ctid FROM idempotency_keys WHERE created_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED))
+         RETURNING 1
+       )
+       SELECT count(*)::int AS n FROM gone`,
+      [before, limit],
+    );
+    return n;
   }
 }

@@ -55,4 +55,21 @@ export class InvitationsRepository {
     );
     return rows.map((r) => r.id);
   }
+
+  /**
+   * Deletes up to `limit` invitations, of any tenant, that expired, were accepted or were revoked before
+   * `before`; returns how many. Rows another transaction holds are left for a later batch.
+   */
+  async deleteEndedBefore(before: Date, limit: number): Promise<number> {
+    const [{ n }] = await this.dataSource.query<{ n: number }[]>(
+      `WITH gone AS (
+         DELETE FROM invitations WHERE ctid = ANY(ARRAY(
+           SELECT ctid FROM invitations WHERE least(expires_at, accepted_at, revoked_at) < $1 LIMIT $2 FOR UPDATE SKIP LOCKED))
+         RETURNING 1
+       )
+       SELECT count(*)::int AS n FROM gone`,
+      [before, limit],
+    );
+    return n;
+  }
 }
