@@ -39,7 +39,7 @@ describe('Re-authentication with the current password: password change, MFA chan
   const me = (token: string) => t.request({ method: 'GET', url: '/api/v2/users/me', token });
   const audits = async (action: string, userId: string): Promise<unknown[]> =>
     (
-      await t.db.query(`SELECT metadata FROM audit_log WHERE action = $1 AND target_id = $2 ORDER BY seq`, [
+      await t.db.query(`SELECT metadata FROM audit_log WHERE action = $1 AND target_id = $2 ORDER BY created_at`, [
         action,
         userId,
       ])
