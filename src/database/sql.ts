@@ -34,3 +34,27 @@ export function hydrate<T extends ObjectLiteral>(repo: Repository<T>, row: Recor
   }
   return entity;
 }
+
+/**
+ * Deletes up to `limit` rows of `table` for which `ended` (an SQL expression, indexed) is before `before`,
+ * whatever tenant they belong to; returns how many. Rows another transaction holds are left for a later
+ * batch, so a purge never waits on, or deadlocks with, the traffic that uses them.
+ */
+export async function deleteEndedBatch(
+  manager: EntityManager,
+  table: string,
+  ended: string,
+  before: Date,
+  limit: number,
+): Promise<number> {
+  const [{ n }] = await manager.query<{ n: number }[]>(
+    `WITH gone AS (
+       DELETE FROM ${table} WHERE ctid = ANY(ARRAY(
+         SELECT ctid FROM ${table} WHERE ${ended} < $1 LIMIT $2 FOR UPDATE SKIP LOCKED))
+       RETURNING 1
+     )
+     SELECT count(*)::int AS n FROM gone`,
+    [before, limit],
+  );
+  return n;
+}

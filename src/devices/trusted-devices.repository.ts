@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { updateReturning } from '../database/sql';
+import { deleteEndedBatch, updateReturning } from '../database/sql';
 import { TrustedDevice } from './entities/trusted-device.entity';
 
 /** Every query on trusted devices; each names the tenant and the user, but the purge of ended ones. */
@@ -64,15 +64,6 @@ export class TrustedDevicesRepository {
    * many. Rows another transaction holds are left for a later batch.
    */
   async deleteEndedBefore(before: Date, limit: number): Promise<number> {
-    const [{ n }] = await this.dataSource.query<{ n: number }[]>(
-      `WITH gone AS (
-         DELETE FROM trusted_devices WHERE ctid = ANY(ARRAY(
-           SELECT ctid FROM trusted_devices WHERE least(expires_at, revoked_at) < $1 LIMIT $2 FOR UPDATE SKIP LOCKED))
-         RETURNING 1
-       )
-       SELECT count(*)::int AS n FROM gone`,
-      [before, limit],
-    );
-    return n;
+    return deleteEndedBatch(this.dataSource.manager, 'trusted_devices', 'least(expires_at, revoked_at)', before, limit);
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { deleteEndedBatch } from '../database/sql';
 
 /**
  * The purge of `one_time_tokens`, a table two features write: auth's OneTimeTokensRepository (email
@@ -16,15 +17,6 @@ export class OneTimeTokensPurgeRepository {
    * `before`; returns how many. Rows another transaction holds are left for a later batch.
    */
   async deleteSpentBefore(before: Date, limit: number): Promise<number> {
-    const [{ n }] = await this.dataSource.query<{ n: number }[]>(
-      `WITH gone AS (
-         DELETE FROM one_time_tokens WHERE ctid = ANY(ARRAY(
-           SELECT ctid FROM one_time_tokens WHERE least(expires_at, used_at) < $1 LIMIT $2 FOR UPDATE SKIP LOCKED))
-         RETURNING 1
-       )
-       SELECT count(*)::int AS n FROM gone`,
-      [before, limit],
-    );
-    return n;
+    return deleteEndedBatch(this.dataSource.manager, 'one_time_tokens', 'least(expires_at, used_at)', before, limit);
   }
 }

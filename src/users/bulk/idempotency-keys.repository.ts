@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { deleteEndedBatch } from '../../database/sql';
 
 export type IdempotencyClaim =
   | { kind: 'claimed' }
@@ -68,15 +69,6 @@ export class IdempotencyKeysRepository {
    * running operation. Rows another transaction holds are left for a later batch.
    */
   async deleteCreatedBefore(before: Date, limit: number): Promise<number> {
-    const [{ n }] = await this.dataSource.query<{ n: number }[]>(
-      `WITH gone AS (
-         DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(
-           SELECT ctid FROM idempotency_keys WHERE created_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED))
-         RETURNING 1
-       )
-       SELECT count(*)::int AS n FROM gone`,
-      [before, limit],
-    );
-    return n;
+    return deleteEndedBatch(this.dataSource.manager, 'idempotency_keys', 'created_at', before, limit);
   }
 }

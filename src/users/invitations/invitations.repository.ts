@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { updateReturning } from '../../database/sql';
+import { deleteEndedBatch, updateReturning } from '../../database/sql';
 import { Invitation } from '../entities/invitation.entity';
 
 /** Invitations not yet accepted, not revoked, not expired. */
@@ -61,15 +61,12 @@ export class InvitationsRepository {
    * `before`; returns how many. Rows another transaction holds are left for a later batch.
    */
   async deleteEndedBefore(before: Date, limit: number): Promise<number> {
-    const [{ n }] = await this.dataSource.query<{ n: number }[]>(
-      `WITH gone AS (
-         DELETE FROM invitations WHERE ctid = ANY(ARRAY(
-           SELECT ctid FROM invitations WHERE least(expires_at, accepted_at, revoked_at) < $1 LIMIT $2 FOR UPDATE SKIP LOCKED))
-         RETURNING 1
-       )
-       SELECT count(*)::int AS n FROM gone`,
-      [before, limit],
+    return deleteEndedBatch(
+      this.dataSource.manager,
+      'invitations',
+      'least(expires_at, accepted_at, revoked_at)',
+      before,
+      limit,
     );
-    return n;
   }
 }
