@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../ormconfig';
 import { AppConfig } from '../config/app-config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres';
+import { guardPoolClients } from './pool-errors';
 
 /** Knows where the database is: `DATABASE_URL`, or an embedded PostgreSQL it starts under `DATA_DIR`. */
 @Injectable()
@@ -48,6 +49,7 @@ class DatabaseLauncherModule {}
         ...dataSourceOptions(await launcher.url(), config.databaseStatementTimeoutMs),
         migrationsRun: true,
       }),
+      dataSourceFactory: async (options) => guardPoolClients(await new DataSource(options!).initialize()),
     }),
   ],
 })
