@@ -125,7 +125,16 @@ export class RegistrationService {
     const tenantId = this.context.tenantId;
     const invitation = await this.accounts.findUsableInvitation(tenantId, dto.token);
     if (!invitation) throw new BadInput(INVALID_INVITATION);
-    await this.assertAvailable(tenantId, dto.username, invitation.email, invitation.userId ?? undefined);
+    try {
+      await this.assertAvailable(tenantId, dto.username, invitation.email, invitation.userId ?? undefined);
+    } catch (err) {
+      // A simultaneous acceptance of the same invitation may have created the account since we read it:
+      // that is a spent invitation (400), not someone else's email (409).
+      if (err instanceof Conflict && !(await this.accounts.findUsableInvitation(tenantId, dto.token))) {
+        throw new BadInput(INVALID_INVITATION);
+      }
+      throw err;
+    }
     const passwordPolicy = await this.passwords.assertAcceptable(tenantId, dto.password, {
       username: dto.username,
       email: invitation.email,
