@@ -295,7 +295,9 @@ export class InitialSchema1764374400000 implements MigrationInterface {
         ${userFk('one_time_tokens')}
       )`);
     await q.query(`CREATE UNIQUE INDEX one_time_tokens_hash_key ON one_time_tokens (purpose, token_hash)`);
-    await q.query(`CREATE INDEX one_time_tokens_user ON one_time_tokens (tenant_id, user_id, purpose, created_at DESC)`);
+    await q.query(
+      `CREATE INDEX one_time_tokens_user ON one_time_tokens (tenant_id, user_id, purpose, created_at DESC)`,
+    );
 
     await q.query(`
       CREATE TABLE trusted_devices (
@@ -362,7 +364,9 @@ export class InitialSchema1764374400000 implements MigrationInterface {
         pii_digest text NOT NULL,
         UNIQUE (tenant_id, seq)
       )`);
-    await q.query(`CREATE TABLE audit_heads (tenant_id uuid PRIMARY KEY REFERENCES tenants(id), seq bigint NOT NULL, hash text NOT NULL)`);
+    await q.query(
+      `CREATE TABLE audit_heads (tenant_id uuid PRIMARY KEY REFERENCES tenants(id), seq bigint NOT NULL, hash text NOT NULL)`,
+    );
 
     // The hash of an entry covers the previous entry's hash and every field except the personal ones (ip,
     // user agent, request id), which it covers through pii_digest: erasure can blank them and the chain
@@ -464,8 +468,12 @@ export class InitialSchema1764374400000 implements MigrationInterface {
     await q.query(`DROP TABLE IF EXISTS audit_log`);
     await q.query(`DROP TABLE IF EXISTS audit_heads`);
     await q.query(`DROP FUNCTION IF EXISTS dm_audit_append_only()`);
-    await q.query(`DROP FUNCTION IF EXISTS dm_audit_append(uuid, text, uuid, uuid, text, text, text, text, boolean, jsonb)`);
-    await q.query(`DROP FUNCTION IF EXISTS dm_audit_hash(text, uuid, bigint, text, uuid, uuid, text, boolean, jsonb, timestamptz, text)`);
+    await q.query(
+      `DROP FUNCTION IF EXISTS dm_audit_append(uuid, text, uuid, uuid, text, text, text, text, boolean, jsonb)`,
+    );
+    await q.query(
+      `DROP FUNCTION IF EXISTS dm_audit_hash(text, uuid, bigint, text, uuid, uuid, text, boolean, jsonb, timestamptz, text)`,
+    );
     await q.query(`DROP TABLE IF EXISTS users_v2`);
     await q.query(`DROP TABLE IF EXISTS tenants`);
     await q.query(`DROP FUNCTION IF EXISTS dm_search_text(text[])`);

@@ -14,7 +14,10 @@ import { EmbeddedDatabase, startEmbeddedPostgres } from './database/embedded-pos
 async function primary(): Promise<void> {
   const config = loadConfig();
   if (!config.redisUrl) {
-    throw new ConfigError('REDIS_URL', 'must be set for start:cluster (workers share sessions and limits through Redis)');
+    throw new ConfigError(
+      'REDIS_URL',
+      'must be set for start:cluster (workers share sessions and limits through Redis)',
+    );
   }
   let embedded: EmbeddedDatabase | undefined;
   if (!config.databaseUrl) {

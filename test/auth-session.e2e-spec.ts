@@ -55,25 +55,41 @@ describe('Auth: login, access tokens, refresh rotation, logout', () => {
 
   it('rotates refresh tokens, and a spent one revokes the whole session', async () => {
     const first = await login(t, 'admin', ADMIN_PASSWORD);
-    const r1 = await t.request({ method: 'POST', url: '/api/v2/auth/refresh', body: { refreshToken: first.refreshToken } });
+    const r1 = await t.request({
+      method: 'POST',
+      url: '/api/v2/auth/refresh',
+      body: { refreshToken: first.refreshToken },
+    });
     expect(r1.status).toBe(200);
     expect(r1.body.refreshToken).not.toBe(first.refreshToken);
     expect(r1.body.sessionId).toBe(first.sessionId);
 
-    const reuse = await t.request({ method: 'POST', url: '/api/v2/auth/refresh', body: { refreshToken: first.refreshToken } });
+    const reuse = await t.request({
+      method: 'POST',
+      url: '/api/v2/auth/refresh',
+      body: { refreshToken: first.refreshToken },
+    });
     expect(reuse.status).toBe(401);
     const after = await t.request({ method: 'GET', url: '/api/v2/users/me', token: r1.body.accessToken });
     expect(after.status).toBe(401);
-    const next = await t.request({ method: 'POST', url: '/api/v2/auth/refresh', body: { refreshToken: r1.body.refreshToken } });
+    const next = await t.request({
+      method: 'POST',
+      url: '/api/v2/auth/refresh',
+      body: { refreshToken: r1.body.refreshToken },
+    });
     expect(next.status).toBe(401);
-    const [audit] = await t.db.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'auth.token.reuse_detected'`);
+    const [audit] = await t.db.query(
+      `SELECT count(*)::int AS n FROM audit_log WHERE action = 'auth.token.reuse_detected'`,
+    );
     expect(audit.n).toBe(1);
   });
 
   it('lets exactly one of two concurrent refreshes with the same token succeed', async () => {
     const s = await login(t, 'admin', ADMIN_PASSWORD);
     const results = await Promise.all(
-      [1, 2].map(() => t.request({ method: 'POST', url: '/api/v2/auth/refresh', body: { refreshToken: s.refreshToken } })),
+      [1, 2].map(() =>
+        t.request({ method: 'POST', url: '/api/v2/auth/refresh', body: { refreshToken: s.refreshToken } }),
+      ),
     );
     expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
   });

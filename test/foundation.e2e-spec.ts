@@ -40,9 +40,18 @@ describe('Foundation: conventions of the contract', () => {
 
   describe('errors in the contract shape', () => {
     it('unknown route → 404 with the request id', async () => {
-      const res = await t.request({ method: 'GET', url: '/api/v2/no-such-route', headers: { 'x-request-id': 'r-404' } });
+      const res = await t.request({
+        method: 'GET',
+        url: '/api/v2/no-such-route',
+        headers: { 'x-request-id': 'r-404' },
+      });
       expect(res.status).toBe(404);
-      expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', message: expect.any(String), requestId: 'r-404' });
+      expect(res.body).toEqual({
+        statusCode: 404,
+        error: 'Not Found',
+        message: expect.any(String),
+        requestId: 'r-404',
+      });
     });
 
     it('malformed JSON → 400', async () => {

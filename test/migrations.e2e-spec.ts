@@ -39,9 +39,9 @@ describe('migrations', () => {
   });
 
   const tables = async (): Promise<string[]> =>
-    (
-      await ds.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`)
-    ).map((r: { table_name: string }) => r.table_name);
+    (await ds.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`)).map(
+      (r: { table_name: string }) => r.table_name,
+    );
 
   it('creates every table of the schema on an empty database, and auth_audit_v2 as a view of the trail', async () => {
     await ds.runMigrations({ transaction: 'each' });

@@ -6,7 +6,6 @@ export type InvalidationTopic = 'permissions' | 'tenant' | 'apikey' | 'apikey.us
 
 type Handler = (key: string) => void;
 
-
 /**
  * Tells every instance that something cached has changed. Handlers run at once for changes made here,
  * and on the other instances when Redis delivers the message (sub-millisecond on a LAN). Without Redis
@@ -33,7 +32,9 @@ export class InvalidationBus implements OnModuleInit {
     });
     // Not awaited: with Redis down at start the subscription is made when it comes up (ioredis
     // re-subscribes on every reconnect), and the service starts regardless.
-    sub.subscribe(this.redis.key('invalidate')).catch((err: unknown) => this.logger.warn({ err }, 'could not subscribe'));
+    sub
+      .subscribe(this.redis.key('invalidate'))
+      .catch((err: unknown) => this.logger.warn({ err }, 'could not subscribe'));
   }
 
   on(topic: InvalidationTopic, handler: Handler): void {

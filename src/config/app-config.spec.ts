@@ -70,17 +70,27 @@ describe('loadConfig', () => {
     expect(file.jwtPrivateKeyPem).toBe(pem);
     const inline = loadConfig({ DATA_DIR: dir, JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY: pem.replace(/\n/g, '\\n') });
     expect(inline.jwtPrivateKeyPem).toBe(pem);
-    const both = { DATA_DIR: dir, JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY: pem, JWT_PRIVATE_KEY_FILE: join(dir, 'key.pem') };
+    const both = {
+      DATA_DIR: dir,
+      JWT_ALGORITHM: 'EdDSA',
+      JWT_PRIVATE_KEY: pem,
+      JWT_PRIVATE_KEY_FILE: join(dir, 'key.pem'),
+    };
     expect(() => loadConfig(both)).toThrow('JWT_PRIVATE_KEY');
-    expect(() => loadConfig({ DATA_DIR: dir, JWT_ALGORITHM: 'EdDSA', JWT_VERIFY_KEYS_FILE: join(dir, 'missing.pem') })).toThrow(
-      'JWT_VERIFY_KEYS_FILE',
-    );
+    expect(() =>
+      loadConfig({ DATA_DIR: dir, JWT_ALGORITHM: 'EdDSA', JWT_VERIFY_KEYS_FILE: join(dir, 'missing.pem') }),
+    ).toThrow('JWT_VERIFY_KEYS_FILE');
     // A key pair with HS256 is a mistake worth stopping for: the operator believes tokens are signed with it.
     expect(() => loadConfig({ DATA_DIR: dir, JWT_PRIVATE_KEY: pem })).toThrow('JWT_PRIVATE_KEY');
   });
 
   it('refuses EdDSA/ES256 in production without a configured private key', () => {
-    const base = { NODE_ENV: 'production', DATA_DIR: dataDir(), JWT_SECRET: 'k3y-'.repeat(10), ENCRYPTION_KEY: HEX_KEY };
+    const base = {
+      NODE_ENV: 'production',
+      DATA_DIR: dataDir(),
+      JWT_SECRET: 'k3y-'.repeat(10),
+      ENCRYPTION_KEY: HEX_KEY,
+    };
     expect(() => loadConfig({ ...base, JWT_ALGORITHM: 'ES256' })).toThrow('JWT_PRIVATE_KEY');
     expect(loadConfig({ ...base, JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY: 'pem' }).jwtAlgorithm).toBe('ES256');
   });
@@ -96,7 +106,9 @@ describe('loadConfig', () => {
 
   it('records only the policy knobs set explicitly', () => {
     expect(loadConfig({ DATA_DIR: dataDir() }).policyEnv).toEqual({});
-    expect(loadConfig({ DATA_DIR: dataDir(), ACCOUNT_LOCKOUT_ATTEMPTS: '3' }).policyEnv).toEqual({ maxFailedAttempts: 3 });
+    expect(loadConfig({ DATA_DIR: dataDir(), ACCOUNT_LOCKOUT_ATTEMPTS: '3' }).policyEnv).toEqual({
+      maxFailedAttempts: 3,
+    });
   });
 });
 

@@ -84,7 +84,10 @@ export interface PolicyEnvOverrides {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, problem: string) {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
     super(`Invalid configuration: ${variable} ${problem}`);
     this.name = 'ConfigError';
   }
@@ -170,7 +173,10 @@ function parseKeyMaterial(name: string, raw: string): Buffer {
 
 /** `ENCRYPTION_KEY` is one key, or `id:key,id:key` where the first encrypts and all decrypt. */
 export function parseEncryptionKeys(name: string, raw: string): EncryptionKey[] {
-  const parts = raw.split(',').map((p) => p.trim()).filter(Boolean);
+  const parts = raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   if (parts.length === 0) throw new ConfigError(name, 'is empty');
   const keys = parts.map((part) => {
     const colon = part.indexOf(':');
@@ -246,7 +252,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     );
   }
   if (jwtAlgorithm !== 'HS256' && isProduction && !jwtPrivateKeyPem) {
-    throw new ConfigError('JWT_PRIVATE_KEY', `(or JWT_PRIVATE_KEY_FILE) must be set when JWT_ALGORITHM=${jwtAlgorithm} and NODE_ENV=production`);
+    throw new ConfigError(
+      'JWT_PRIVATE_KEY',
+      `(or JWT_PRIVATE_KEY_FILE) must be set when JWT_ALGORITHM=${jwtAlgorithm} and NODE_ENV=production`,
+    );
   }
   const origins = optional(env, 'CORS_ORIGINS');
 
@@ -286,7 +295,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rateLimitLoginPerMinute: int(env, 'RATE_LIMIT_LOGIN_PER_MINUTE', 30, 0, 1_000_000),
     rateLimitPublicPerMinute: int(env, 'RATE_LIMIT_PUBLIC_PER_MINUTE', 60, 0, 1_000_000),
     auditRetentionDays: int(env, 'AUDIT_RETENTION_DAYS', 365, 1, 36500),
-    corsOrigins: origins ? origins.split(',').map((o) => o.trim()).filter(Boolean) : [],
+    corsOrigins: origins
+      ? origins
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean)
+      : [],
     bcryptRounds: int(env, 'BCRYPT_ROUNDS', 12, 4, 16),
     encryptionKeys: parseEncryptionKeys('ENCRYPTION_KEY', encryptionRaw ?? generated!.encryptionKey),
     bootstrapAdmin: {

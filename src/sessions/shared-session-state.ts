@@ -60,7 +60,11 @@ export class SharedSessionState {
     const ttl = Math.max(1, Math.min(ENTRY_TTL_MS, expiresAt - Date.now()));
     await this.client()
       .multi()
-      .hset(this.key(sessionId), { r: state.revoked ? '1' : '0', x: state.restriction ?? '', a: String(state.lastActiveAt) })
+      .hset(this.key(sessionId), {
+        r: state.revoked ? '1' : '0',
+        x: state.restriction ?? '',
+        a: String(state.lastActiveAt),
+      })
       .pexpire(this.key(sessionId), ttl)
       .exec();
   }

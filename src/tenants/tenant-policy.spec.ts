@@ -18,7 +18,12 @@ describe('effectivePolicy', () => {
 
   it('nist drops composition rules and expiry', () => {
     const p = effectivePolicy({ preset: 'nist', env: {} });
-    expect(p.password).toMatchObject({ requireUppercase: false, requireSymbols: false, maxAgeDays: 0, historyCount: 5 });
+    expect(p.password).toMatchObject({
+      requireUppercase: false,
+      requireSymbols: false,
+      maxAgeDays: 0,
+      historyCount: 5,
+    });
   });
 
   it('applies knobs set in the environment on top of the preset', () => {

@@ -91,6 +91,9 @@ export function effectivePolicy(defaults: PolicyDefaults, settings: TenantSettin
     requireMfa: settings.requireMfa ?? false,
     sessionTimeoutMinutes: password.sessionTimeoutMinutes,
     stepUpOnSuspiciousLogin: settings.stepUpOnSuspiciousLogin ?? false,
-    consentVersions: { terms: settings.consentVersions?.terms ?? '1', privacy: settings.consentVersions?.privacy ?? '1' },
+    consentVersions: {
+      terms: settings.consentVersions?.terms ?? '1',
+      privacy: settings.consentVersions?.privacy ?? '1',
+    },
   };
 }

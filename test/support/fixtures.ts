@@ -13,7 +13,11 @@ export interface FixtureUser {
 }
 
 /** A tenant inserted directly (the tenants API has its own tests). */
-export async function createTenant(t: TestApp, slug: string, settings: object = {}): Promise<{ id: string; slug: string }> {
+export async function createTenant(
+  t: TestApp,
+  slug: string,
+  settings: object = {},
+): Promise<{ id: string; slug: string }> {
   const [row] = await t.db.query(`INSERT INTO tenants (slug, name, settings) VALUES ($1, $2, $3) RETURNING id, slug`, [
     slug,
     `Tenant ${slug}`,

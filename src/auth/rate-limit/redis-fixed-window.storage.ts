@@ -24,7 +24,11 @@ export class RedisFixedWindowThrottlerStorage implements ThrottlerStorage {
     const endsAt = (window + 1) * ttl;
     const redisKey = this.redis.key('rl', key, String(window));
     try {
-      const results = await client.multi().incr(redisKey).pexpireat(redisKey, endsAt + 1000).exec();
+      const results = await client
+        .multi()
+        .incr(redisKey)
+        .pexpireat(redisKey, endsAt + 1000)
+        .exec();
       const hits = Number(results?.[0]?.[1]);
       const timeToExpire = Math.max(1, Math.ceil((endsAt - now) / 1000));
       const isBlocked = hits > limit;
