@@ -1,4 +1,4 @@
-import type { EntityManager, ObjectLiteral, Repository } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 
 /** One SQL statement with its parameters ($1 … $n), built by a repository for another service to run. */
 export interface Statement {
@@ -21,18 +21,6 @@ export async function updateReturning<T>(manager: EntityManager, sql: string, pa
 /** The statement's placeholders shifted by `offset` ($1 becomes $(1 + offset)), to join it with others. */
 export function shiftPlaceholders(sql: string, offset: number): string {
   return offset ? sql.replace(/\$(\d+)\b/g, (_, n: string) => `$${Number(n) + offset}`) : sql;
-}
-
-/**
- * An entity from a raw row of its table (`SELECT t.* ...`): each column's value under its property name.
- * For hot queries written in SQL; entities with column transformers are not for this.
- */
-export function hydrate<T extends ObjectLiteral>(repo: Repository<T>, row: Record<string, unknown>): T {
-  const entity = repo.create();
-  for (const column of repo.metadata.columns) {
-    if (column.databaseName in row) (entity as Record<string, unknown>)[column.propertyName] = row[column.databaseName];
-  }
-  return entity;
 }
 
 /**

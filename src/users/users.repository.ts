@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, IsNull, QueryFailedError } from 'typeorm';
 import { Conflict } from '../common/errors/domain-errors';
 import type { UserStatus } from '../common/user-types';
-import { type Statement, hydrate, updateReturning } from '../database/sql';
+import { type Statement, updateReturning } from '../database/sql';
+import { userColumns } from './search/users-search.repository';
 import { User } from './entities/user.entity';
 
 /** The user's current password as sign-in needs it. */
@@ -17,6 +18,18 @@ export interface LoginCandidate {
   user: User;
   password: PasswordState | null;
 }
+
+/**
+ * Takes one login attempt of the user `id` (an SQL expression) names, unless the account is locked or its
+ * attempts are all taken: $1 is the tenant, $3 the lockout threshold. An expired lock starts a new run.
+ * Returns the id when it took one (see reserveLoginAttempt).
+ */
+const takeAttempt = (id: string) => `UPDATE users_v2 SET
+    failed_login_attempts = CASE WHEN locked_until <= now() THEN 1 ELSE failed_login_attempts + 1 END,
+    locked_until = CASE WHEN locked_until <= now() THEN NULL ELSE locked_until END
+  WHERE tenant_id = $1 AND id = ${id}
+    AND (locked_until <= now() OR (locked_until IS NULL AND failed_login_attempts < $3::bigint))
+  RETURNING id`;
 
 export type UserChanges = Partial<
   Pick<User, 'username' | 'email' | 'firstName' | 'lastName' | 'userType' | 'emailVerified' | 'emailVerifiedAt'>
@@ -45,7 +58,12 @@ async function mapUniqueViolation<T>(write: Promise<T>): Promise<T> {
 /** Every query on users; each takes the tenant, so none can reach across a tenant boundary. */
 @Injectable()
 export class UsersRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  /** Every column of the user, aliased to its property (for the sign-in lookup written in SQL). */
+  private readonly userColumns: string;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.userColumns = userColumns(dataSource);
+  }
 
   private repo(manager?: EntityManager) {
     return (manager ?? this.dataSource.manager).getRepository(User);
@@ -188,7 +206,6 @@ export class UsersRepository {
     return rows.length === 1;
   }
 
-  /** The account a login names, by username or email (case-insensitive), with its password hash. */
   /**
    * The account a sign-in names, its password, and — when `reserveAttempt` gives the lockout threshold and
    * the account has a password — one login attempt taken for it (see reserveLoginAttempt): one round trip.
@@ -208,30 +225,23 @@ export class UsersRepository {
       })[]
     >(
       `WITH found AS (
-         SELECT u.*, p.password_hash AS pw_hash, p.changed_at AS pw_changed_at, p.must_change AS pw_must_change
+         SELECT ${this.userColumns}, p.password_hash AS pw_hash, p.changed_at AS pw_changed_at,
+                p.must_change AS pw_must_change
            FROM users_v2 u LEFT JOIN user_passwords_v2 p ON p.tenant_id = u.tenant_id AND p.user_id = u.id
           WHERE u.tenant_id = $1 AND u.deleted_at IS NULL
             AND ${login.includes('@') ? 'lower(u.email) = lower($2)' : 'lower(u.username) = lower($2)'}
        ), reserved AS (
-         UPDATE users_v2 SET
-             failed_login_attempts = CASE WHEN locked_until <= now() THEN 1 ELSE failed_login_attempts + 1 END,
-             locked_until = CASE WHEN locked_until <= now() THEN NULL ELSE locked_until END
-          WHERE $3::bigint IS NOT NULL AND tenant_id = $1
-            AND id = (SELECT id FROM found WHERE pw_hash IS NOT NULL)
-            AND (locked_until <= now() OR (locked_until IS NULL AND failed_login_attempts < $3::bigint))
-          RETURNING id
+         ${takeAttempt(`(SELECT id FROM found WHERE pw_hash IS NOT NULL AND $3::bigint IS NOT NULL)`)}
        )
        SELECT found.*, EXISTS (SELECT 1 FROM reserved) AS reserved FROM found`,
       [tenantId, login, reserveAttempt ?? null],
     );
-    const row = rows[0];
-    if (!row) return undefined;
+    if (!rows[0]) return undefined;
+    const { pw_hash, pw_changed_at, pw_must_change, reserved, ...columns } = rows[0];
     return {
-      user: hydrate(this.repo(), row),
-      password: row.pw_hash
-        ? { hash: row.pw_hash, changedAt: row.pw_changed_at!, mustChange: row.pw_must_change === true }
-        : null,
-      reserved: row.reserved,
+      user: this.repo().create(columns as Partial<User>),
+      password: pw_hash ? { hash: pw_hash, changedAt: pw_changed_at!, mustChange: pw_must_change === true } : null,
+      reserved,
     };
   }
 
@@ -241,16 +251,11 @@ export class UsersRepository {
    * false when the account is locked (or its attempts are all in flight).
    */
   async reserveLoginAttempt(tenantId: string, userId: string, maxAttempts: number): Promise<boolean> {
-    const rows = await updateReturning<{ id: string }>(
-      this.dataSource.manager,
-      `UPDATE users_v2 SET
-          failed_login_attempts = CASE WHEN locked_until <= now() THEN 1 ELSE failed_login_attempts + 1 END,
-          locked_until = CASE WHEN locked_until <= now() THEN NULL ELSE locked_until END
-        WHERE tenant_id = $1 AND id = $2
-          AND (locked_until <= now() OR (locked_until IS NULL AND failed_login_attempts < $3::bigint))
-        RETURNING id`,
-      [tenantId, userId, maxAttempts],
-    );
+    const rows = await updateReturning<{ id: string }>(this.dataSource.manager, takeAttempt('$2'), [
+      tenantId,
+      userId,
+      maxAttempts,
+    ]);
     return rows.length === 1;
   }
 
