@@ -59,12 +59,10 @@ export class SessionIssuer {
     const { session, refreshToken, insert } = this.sessions.newSession({
       tenantId: user.tenantId,
       userId: user.id,
-      userType: user.userType,
       ip: this.context.ip,
       userAgent: this.context.userAgent,
       location,
       restriction,
-      idleTimeoutMinutes: sessionTimeoutMinutes,
     });
     // The session, the user's login record and the audit entry: one statement, so they commit together.
     await this.audit.recordWithChange(
@@ -82,7 +80,8 @@ export class SessionIssuer {
       },
       { alongside: [this.users.loginSuccess(user.tenantId, user.id, this.context.ip)] },
     );
-    this.sessions.opened(session, { userType: user.userType, idleTimeoutMinutes: sessionTimeoutMinutes });
+    // Committed: the session's requests are answered from the liveness cache from now on.
+    this.sessions.remember(session, user.userType, sessionTimeoutMinutes);
     const access = await this.tokens.signAccess({
       userId: user.id,
       tenantId: user.tenantId,

@@ -2,8 +2,17 @@ import { Logger } from '@nestjs/common';
 import type { EventEmitter } from 'node:events';
 import type { DataSource } from 'typeorm';
 
-interface PgPool extends EventEmitter {
+/** What this service reads of pg's Pool behind TypeORM. */
+export interface PgPool extends EventEmitter {
   connect(): Promise<EventEmitter & { release(err?: Error): void }>;
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+}
+
+/** The pool behind a data source (TypeORM does not expose it in its types). */
+export function poolOf(dataSource: DataSource): PgPool | undefined {
+  return (dataSource.driver as unknown as { master?: PgPool }).master;
 }
 
 const GUARDED = Symbol('errorListener');
@@ -17,16 +26,10 @@ const GUARDED = Symbol('errorListener');
  */
 export function guardPoolClients(dataSource: DataSource): DataSource {
   const logger = new Logger('Database');
-  const pool = (dataSource.driver as unknown as { master?: PgPool }).master;
-  pool?.on('acquire', (client: EventEmitter & { [GUARDED]?: true }) => {
+  poolOf(dataSource)?.on('acquire', (client: EventEmitter & { [GUARDED]?: true }) => {
     if (client[GUARDED]) return;
     client[GUARDED] = true;
     client.on('error', (err: Error) => logger.warn(`a database connection failed: ${err.message}`));
   });
   return dataSource;
-}
-
-/** The pool behind a data source (for tests). */
-export function poolOf(dataSource: DataSource): PgPool | undefined {
-  return (dataSource.driver as unknown as { master?: PgPool }).master;
 }

@@ -2,12 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DataSource } from 'typeorm';
-
-interface PgPool {
-  totalCount: number;
-  idleCount: number;
-  waitingCount: number;
-}
+import { type PgPool, poolOf } from '../database/pool-errors';
 
 /** The Prometheus registry of this process: HTTP timings, process metrics and the database pool. */
 @Injectable()
@@ -24,7 +19,7 @@ export class MetricsService {
 
   constructor(@InjectDataSource() dataSource: DataSource) {
     collectDefaultMetrics({ register: this.registry });
-    const pool = () => (dataSource.driver as unknown as { master?: PgPool }).master;
+    const pool = () => poolOf(dataSource);
     const gauge = (name: string, help: string, read: (p: PgPool) => number) =>
       new Gauge({
         name,

@@ -15,7 +15,7 @@ export interface SessionWithUser {
 /** What refreshing needs of a session. */
 export type RefreshableSession = Pick<
   Session,
-  'id' | 'tenantId' | 'userId' | 'refreshTokenHash' | 'previousRefreshTokenHash' | 'lastIssuedPairEnc' | 'expiresAt'
+  'id' | 'tenantId' | 'userId' | 'refreshTokenHash' | 'previousRefreshTokenHash' | 'lastIssuedPairEnc'
 >;
 
 /** Every query on sessions; each names the tenant, but the purge of ended ones. */
@@ -120,13 +120,12 @@ export class SessionsRepository {
         refresh_token_hash: string;
         previous_refresh_token_hash: string | null;
         last_issued_pair_enc: string | null;
-        expires_at: Date;
         within_grace: boolean | null;
         usable: boolean;
       }[]
     >(
       `SELECT id, tenant_id, user_id, refresh_token_hash, previous_refresh_token_hash, last_issued_pair_enc,
-              expires_at, rotated_at > now() - make_interval(secs => $2) AS within_grace,
+              rotated_at > now() - make_interval(secs => $2) AS within_grace,
               (revoked_at IS NULL AND expires_at > now()) AS usable
          FROM user_sessions_v2 WHERE refresh_family_hash = $1`,
       [familyHash, graceSeconds],
@@ -140,7 +139,6 @@ export class SessionsRepository {
         refreshTokenHash: row.refresh_token_hash,
         previousRefreshTokenHash: row.previous_refresh_token_hash,
         lastIssuedPairEnc: row.last_issued_pair_enc,
-        expiresAt: row.expires_at,
       },
       withinGrace: row.within_grace === true,
     };

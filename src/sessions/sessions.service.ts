@@ -40,12 +40,10 @@ const SHARED_TOUCH_INTERVAL_MS = 5_000;
 export interface OpenSession {
   tenantId: string;
   userId: string;
-  userType: UserType;
   ip?: string;
   userAgent?: string;
   location?: GeoLocation | null;
   restriction?: SessionRestriction | null;
-  idleTimeoutMinutes?: number;
 }
 
 @Injectable()
@@ -63,7 +61,7 @@ export class SessionsService {
   /**
    * A new session for a sign-in with its fingerprint (ip, device parsed from the user agent, device id, the
    * GeoIP location the caller looked up), not written yet: `insert` writes it (the caller joins it with the
-   * audit entry), `opened()` must follow once it is committed. The refresh token is returned once and
+   * audit entry), `remember()` must follow once it is committed. The refresh token is returned once and
    * only its hash is kept.
    */
   newSession(o: OpenSession): { session: Session; refreshToken: string; insert: Statement } {
@@ -94,11 +92,6 @@ export class SessionsService {
       keptForLoginHistory: false,
     } satisfies Session);
     return { session, refreshToken, insert: this.sessions.insertion(session) };
-  }
-
-  /** The new session is committed: its requests are answered from the cache from now on. */
-  opened(session: Session, o: Pick<OpenSession, 'userType' | 'idleTimeoutMinutes'>): void {
-    this.remember(session, o.userType, o.idleTimeoutMinutes);
   }
 
   remember(session: Session, userType: UserType, idleTimeoutMinutes?: number): LiveSession {

@@ -45,7 +45,7 @@ const DOCS_PAGE = /^\/docs(?:\/|\?|$)/;
 /** The security headers on every response, with the CSP chosen per path (Swagger UI needs a looser one). */
 export function registerSecurityHeaders(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.headers(request.url.startsWith('/docs') && DOCS_PAGE.test(request.url) ? DOCS_HEADERS : API_HEADERS);
+    void reply.headers(DOCS_PAGE.test(request.url) ? DOCS_HEADERS : API_HEADERS);
     done();
   });
 }
