@@ -40,7 +40,9 @@ describe('Access-token verification cache', () => {
       sessionExpiresAt: new Date(Date.now() + 60_000),
     });
     await tokens.verifyAccess(token);
-    const last = token.at(-1) === 'A' ? 'B' : 'A';
-    await expect(tokens.verifyAccess(token.slice(0, -1) + last)).rejects.toBeInstanceOf(InvalidToken);
+    // The signature's first character: all six of its bits count (the last one's lowest bits are padding).
+    const at = token.lastIndexOf('.') + 1;
+    const changed = token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1);
+    await expect(tokens.verifyAccess(changed)).rejects.toBeInstanceOf(InvalidToken);
   });
 });
