@@ -4,6 +4,7 @@ import { UsersLastLoginDescIndex1764374600000 } from './1764374600000-UsersLastL
 import { AuditErasure1764374800000 } from './1764374800000-AuditErasure';
 import { AuditSealing1764374900000 } from './1764374900000-AuditSealing';
 import { ExpiredRowsPurge1764375000000 } from './1764375000000-ExpiredRowsPurge';
+import { HotRefreshRotation1764375100000 } from './1764375100000-HotRefreshRotation';
 
 /** Every migration, in order. A new migration is added here as well as in its own file. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   AuditErasure1764374800000,
   AuditSealing1764374900000,
   ExpiredRowsPurge1764375000000,
+  HotRefreshRotation1764375100000,
 ];

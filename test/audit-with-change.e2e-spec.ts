@@ -70,4 +70,24 @@ describe('AuditService.recordWithChange', () => {
     const [row] = await t.db.query(`SELECT first_name FROM users_v2 WHERE id = $1`, [user.id]);
     expect(row.first_name).not.toBe('Never');
   });
+
+  it('recordEachWithChange appends, in the same statement, the entry of each row changed and no other', async () => {
+    const [a, b, c] = [await createUser(t), await createUser(t), await createUser(t)];
+    const entry = (id: string) => audit.capture({ tenantId: a.tenantId, action: 'test.each', targetId: id });
+    const rows = await audit.recordEachWithChange<{ i: number; id: string }>(
+      {
+        // Renames the users given, except the second one (first_name stays 'Test').
+        sql: `UPDATE users_v2 u SET first_name = 'Each' FROM unnest($1::uuid[]) WITH ORDINALITY AS v(id, i)
+               WHERE u.id = v.id AND v.i <> 2 RETURNING v.i::int AS i, u.id`,
+        params: [[a.id, b.id, c.id]],
+      },
+      [entry(a.id), entry(b.id), entry(c.id)],
+    );
+    expect(rows.map((r) => [r.i, r.id]).sort()).toEqual([
+      [1, a.id],
+      [3, c.id],
+    ]);
+    expect([await entriesAbout(a.id, 'test.each'), await entriesAbout(b.id, 'test.each')]).toEqual([1, 0]);
+    expect(await entriesAbout(c.id, 'test.each')).toBe(1);
+  });
 });

@@ -78,6 +78,28 @@ describe('Auth: refresh without a grace period (REFRESH_REUSE_GRACE_SECONDS=0, t
     expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
   });
 
+  it('under concurrent load (rotations share statements), each token rotates once, audited with its own request', async () => {
+    const others = [];
+    for (let i = 0; i < 7; i++) {
+      const user = await createUser(t);
+      others.push(await login(t, user.username, user.password));
+    }
+    const sessions = [s, ...others];
+    // Every token twice at once: one presentation rotates it, the other is reuse and ends that session.
+    const results = await Promise.all(sessions.flatMap((x) => [refresh(x.refreshToken), refresh(x.refreshToken)]));
+    for (const [i, x] of sessions.entries()) {
+      const pair = results.slice(2 * i, 2 * i + 2);
+      expect(pair.map((r) => r.status).sort()).toEqual([200, 401]);
+      const won = pair.find((r) => r.status === 200)!;
+      expect(won.body.sessionId).toBe(x.sessionId);
+      const entries = await t.db.query(
+        `SELECT request_id FROM audit_log WHERE action = 'auth.token.refreshed' AND metadata->>'sessionId' = $1`,
+        [x.sessionId],
+      );
+      expect(entries).toEqual([{ request_id: won.headers['x-request-id'] }]);
+    }
+  });
+
   it('refuses tokens it did not issue without touching any session', async () => {
     const forged = `rt_${randomBytes(16).toString('base64url')}.${randomBytes(32).toString('base64url')}`;
     for (const token of ['rt_garbage', forged, `${s.refreshToken}x`, 'x'.repeat(200)]) {

@@ -17,6 +17,15 @@ export interface AuditEntry {
   metadata?: Record<string, unknown>;
 }
 
+/** An entry with the request's part of it resolved (AuditService.capture). */
+export interface CapturedEntry {
+  readonly entry: AuditEntry;
+  readonly values: readonly unknown[];
+}
+
+/** The types of dm_audit_append's parameters, in the order of AuditService.values. */
+const AUDIT_COLUMN_TYPES = ['uuid', 'text', 'uuid', 'uuid', 'text', 'text', 'text', 'text', 'boolean', 'jsonb'];
+
 /**
  * The one way anything is written to the audit trail. Pass the transaction's manager so that the entry
  * commits or rolls back with the change it records.
@@ -59,6 +68,39 @@ export class AuditService {
     );
     if (rows.length) this.recorded(entry);
     return rows;
+  }
+
+  /**
+   * recordWithChange for many changes made by one statement: the change returns, for each row it changed,
+   * the ordinal `i` (from 1) in `entries` of the entry that records it, and that entry is appended in the
+   * same statement. Entries whose change touched no row append nothing. Returns the change's rows.
+   */
+  async recordEachWithChange<T extends { i: number }>(change: Statement, entries: CapturedEntry[]): Promise<T[]> {
+    const params = [...change.params];
+    const columns = entries.map((captured) => captured.values);
+    const arrays = AUDIT_COLUMN_TYPES.map(
+      (type, c) => `$${params.push(columns.map((values) => values[c]))}::${type}[]`,
+    );
+    const rows = await this.dataSource.query<T[]>(
+      `WITH change AS (${change.sql})
+       SELECT change.*, dm_audit_append(e.tenant, e.action, e.actor, e.target, e.target_type, e.ip, e.user_agent,
+                                        e.request_id, e.success, e.metadata) AS audit_entry_id
+         FROM change
+         JOIN unnest(${arrays.join(', ')}) WITH ORDINALITY
+              AS e(tenant, action, actor, target, target_type, ip, user_agent, request_id, success, metadata, i)
+           ON e.i = change.i`,
+      params,
+    );
+    for (const row of rows) this.recorded(entries[row.i - 1].entry);
+    return rows;
+  }
+
+  /**
+   * The entry with what it takes from the current request (actor, ip, user agent, request id) fixed now,
+   * for an entry written later, outside the request's context (batched writes: recordEachWithChange).
+   */
+  capture(entry: AuditEntry): CapturedEntry {
+    return { entry, values: this.values(entry) };
   }
 
   private values(entry: AuditEntry): unknown[] {

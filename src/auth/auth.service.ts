@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
+import { AuditService, type CapturedEntry } from '../audit/audit.service';
 import { RequestContext } from '../common/context/request-context';
 import { PasswordHasher } from '../common/crypto/password-hasher';
 import { NotAuthenticated } from '../common/errors/domain-errors';
 import { FieldCipher } from '../common/crypto/field-cipher';
+import { WriteBatcher } from '../database/write-batcher';
 import { AppConfig } from '../config/app-config';
 import type { MfaRequiredDto } from '../mfa/dto/mfa-login.dto';
 import { MfaLoginService } from '../mfa/mfa-login.service';
@@ -27,9 +28,19 @@ const SESSION_ENDED = 'The session has ended; sign in again';
 /** Refresh-token families whose session is remembered (about 150 bytes each). */
 const REFRESH_FAMILIES_KEPT = 100_000;
 
+interface PendingRotation {
+  rotation: Parameters<SessionsRepository['rotations']>[0][number];
+  entry: CapturedEntry;
+}
+
 @Injectable()
 export class AuthService {
   private readonly refreshFamilies = new Map<string, string>();
+  /** Refreshes are the hot write: under load, those in flight together share one statement and commit. */
+  private readonly rotations = new WriteBatcher<PendingRotation, boolean>((batch) => this.writeRotations(batch), {
+    maxInFlight: 2,
+    maxBatch: 100,
+  });
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -236,17 +247,32 @@ export class AuthService {
       sessionId: live.sessionId,
     };
     const stored = this.config.refreshReuseGraceSeconds > 0 ? this.cipher.encrypt(JSON.stringify(pair)) : null;
-    const rotated = await this.audit.recordWithChange(
-      this.sessionsRepo.rotation(live.sessionId, presented, hashToken(refreshToken), stored),
-      {
+    const rotated = await this.rotations.submit({
+      rotation: {
+        sessionId: live.sessionId,
+        oldHash: presented,
+        newHash: hashToken(refreshToken),
+        issuedPairEnc: stored,
+      },
+      entry: this.audit.capture({
         tenantId: live.tenantId,
         action: 'auth.token.refreshed',
         actorId: live.userId,
         targetId: live.userId,
         metadata: { sessionId: live.sessionId },
-      },
+      }),
+    });
+    return rotated ? pair : undefined;
+  }
+
+  /** Rotations that arrive together, written and audited by one statement; whether each took place. */
+  private async writeRotations(batch: PendingRotation[]): Promise<boolean[]> {
+    const rows = await this.audit.recordEachWithChange(
+      this.sessionsRepo.rotations(batch.map((r) => r.rotation)),
+      batch.map((r) => r.entry),
     );
-    return rotated.length ? pair : undefined;
+    const done = new Set(rows.map((row) => row.i));
+    return batch.map((_, i) => done.has(i + 1));
   }
 
   /** Which session a refresh-token family belongs to never changes: remembered to skip a lookup. */

@@ -145,19 +145,29 @@ export class SessionsRepository {
   }
 
   /**
-   * Spends a refresh token: only one caller can move a given token to "previous", however many race (the
-   * statement returns the session's id to that one only). The pair issued in exchange is stored with it
-   * (encrypted) when a retry grace period is configured. A statement, so that the caller can audit the
-   * rotation in the same statement (AuditService.recordWithChange).
+   * Spends refresh tokens, any number in one statement: of the callers that present the same token, however
+   * many race (in one statement or several), only one moves it to "previous" — the statement returns the
+   * ordinal `i` (from 1) of each rotation that took place. The pair issued in exchange is stored with it
+   * (encrypted) when a retry grace period is configured. A statement, so that the caller can audit each
+   * rotation in the same statement (AuditService.recordEachWithChange).
    */
-  rotation(sessionId: string, oldHash: string, newHash: string, issuedPairEnc: string | null): Statement {
+  rotations(
+    rotations: { sessionId: string; oldHash: string; newHash: string; issuedPairEnc: string | null }[],
+  ): Statement {
     return {
-      sql: `UPDATE user_sessions_v2
-               SET previous_refresh_token_hash = refresh_token_hash, refresh_token_hash = $3, last_issued_pair_enc = $4,
-                   rotated_at = now(), rotation_counter = rotation_counter + 1, last_active_at = now()
-             WHERE id = $1 AND refresh_token_hash = $2 AND revoked_at IS NULL AND expires_at > now()
-             RETURNING id`,
-      params: [sessionId, oldHash, newHash, issuedPairEnc],
+      sql: `UPDATE user_sessions_v2 s
+               SET previous_refresh_token_hash = s.refresh_token_hash, refresh_token_hash = r.new_hash,
+                   last_issued_pair_enc = r.pair_enc, rotated_at = now(), rotation_counter = s.rotation_counter + 1,
+                   last_active_at = now()
+              FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS r(id, old_hash, new_hash, pair_enc, i)
+             WHERE s.id = r.id AND s.refresh_token_hash = r.old_hash AND s.revoked_at IS NULL AND s.expires_at > now()
+             RETURNING r.i::int AS i`,
+      params: [
+        rotations.map((r) => r.sessionId),
+        rotations.map((r) => r.oldHash),
+        rotations.map((r) => r.newHash),
+        rotations.map((r) => r.issuedPairEnc),
+      ],
     };
   }
 
