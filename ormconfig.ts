@@ -3,6 +3,7 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { migrations } from './migrations';
 import { DEFAULT_STATEMENT_TIMEOUT_MS } from './src/config/app-config';
 import { entities } from './src/database/entities';
+import { PreparingClient } from './src/database/prepared-statements';
 import { SnakeNamingStrategy } from './src/database/snake-naming.strategy';
 
 /**
@@ -14,6 +15,7 @@ import { SnakeNamingStrategy } from './src/database/snake-naming.strategy';
 export function dataSourceOptions(
   url: string | undefined,
   statementTimeoutMs: number = DEFAULT_STATEMENT_TIMEOUT_MS,
+  preparedStatements = true,
 ): DataSourceOptions {
   return {
     type: 'postgres',
@@ -27,7 +29,14 @@ export function dataSourceOptions(
     // TypeORM would print failed queries with their parameters (personal data) to the console, past the
     // log redaction; the error filter logs failures itself, without parameters.
     logging: false,
-    extra: { max: 20, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30000, statement_timeout: statementTimeoutMs },
+    extra: {
+      max: 20,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30000,
+      statement_timeout: statementTimeoutMs,
+      // Runs the statements marked hot (prepared()) as prepared statements.
+      ...(preparedStatements ? { Client: PreparingClient } : {}),
+    },
   };
 }
 

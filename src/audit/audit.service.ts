@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { InvalidationBus } from '../cache/invalidation-bus';
 import { RequestContext } from '../common/context/request-context';
+import { preparedLike } from '../database/prepared-statements';
 import { type Statement, shiftPlaceholders } from '../database/sql';
 
 export interface AuditEntry {
@@ -62,8 +63,11 @@ export class AuditService {
     }
     const audit = this.values(entry).map((value) => `$${params.push(value)}`);
     const rows = await (o.manager ?? this.dataSource.manager).query<T[]>(
-      `WITH ${ctes.join(', ')}
-       SELECT change.*, dm_audit_append(${audit.join(', ')}) AS audit_entry_id FROM change`,
+      preparedLike(
+        change.sql,
+        `WITH ${ctes.join(', ')}
+         SELECT change.*, dm_audit_append(${audit.join(', ')}) AS audit_entry_id FROM change`,
+      ),
       params,
     );
     if (rows.length) this.recorded(entry);
@@ -82,13 +86,16 @@ export class AuditService {
       (type, c) => `$${params.push(columns.map((values) => values[c]))}::${type}[]`,
     );
     const rows = await this.dataSource.query<T[]>(
-      `WITH change AS (${change.sql})
+      preparedLike(
+        change.sql,
+        `WITH change AS (${change.sql})
        SELECT change.*, dm_audit_append(e.tenant, e.action, e.actor, e.target, e.target_type, e.ip, e.user_agent,
                                         e.request_id, e.success, e.metadata) AS audit_entry_id
          FROM change
          JOIN unnest(${arrays.join(', ')}) WITH ORDINALITY
               AS e(tenant, action, actor, target, target_type, ip, user_agent, request_id, success, metadata, i)
            ON e.i = change.i`,
+      ),
       params,
     );
     for (const row of rows) this.recorded(entries[row.i - 1].entry);

@@ -25,6 +25,11 @@ export class AppConfig {
   databaseUrl: string | undefined;
   /** `DATABASE_STATEMENT_TIMEOUT_MS`: a longer statement (or lock wait) is cancelled and its request gets 503. */
   databaseStatementTimeoutMs: number;
+  /**
+   * `DATABASE_PREPARED_STATEMENTS`: the hot statements run as prepared statements. Off only behind a
+   * connection pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
+   */
+  databasePreparedStatements: boolean;
   dataDir: string;
   redisUrl: string | undefined;
   /** Prefix of every Redis key and channel, so that deployments (or test runs) can share one Redis. */
@@ -265,6 +270,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     port: int(env, 'PORT', 3000, 0, 65535),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     databaseStatementTimeoutMs: int(env, 'DATABASE_STATEMENT_TIMEOUT_MS', DEFAULT_STATEMENT_TIMEOUT_MS, 100, 3_600_000),
+    databasePreparedStatements: bool(env, 'DATABASE_PREPARED_STATEMENTS', true),
     dataDir,
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisPrefix: str(env, 'REDIS_PREFIX', 'dm:'),

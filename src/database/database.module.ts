@@ -46,7 +46,11 @@ class DatabaseLauncherModule {}
     TypeOrmModule.forRootAsync({
       inject: [DatabaseLauncher, AppConfig],
       useFactory: async (launcher: DatabaseLauncher, config: AppConfig) => ({
-        ...dataSourceOptions(await launcher.url(), config.databaseStatementTimeoutMs),
+        ...dataSourceOptions(
+          await launcher.url(),
+          config.databaseStatementTimeoutMs,
+          config.databasePreparedStatements,
+        ),
         migrationsRun: true,
       }),
       dataSourceFactory: async (options) => guardPoolClients(await new DataSource(options!).initialize()),

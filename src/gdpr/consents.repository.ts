@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { prepared } from '../database/prepared-statements';
 import type { ConsentDocument } from './dto/consent.dto';
 
 export interface ConsentRow {
@@ -30,9 +31,9 @@ export class ConsentsRepository {
     versions: Record<ConsentDocument, string>,
   ): Promise<ConsentDocument[]> {
     const rows = await this.dataSource.query<{ document: ConsentDocument }[]>(
-      `SELECT DISTINCT document FROM user_consents
+      prepared(`SELECT DISTINCT document FROM user_consents
         WHERE tenant_id = $1 AND user_id = $2
-          AND ((document = 'terms' AND version = $3) OR (document = 'privacy' AND version = $4))`,
+          AND ((document = 'terms' AND version = $3) OR (document = 'privacy' AND version = $4))`),
       [tenantId, userId, versions.terms, versions.privacy],
     );
     return rows.map((r) => r.document);

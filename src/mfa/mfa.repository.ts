@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { prepared } from '../database/prepared-statements';
 import { updateReturning } from '../database/sql';
 import { UserMfa } from './entities/user-mfa.entity';
 import type { MfaMethod } from './mfa-methods';
@@ -24,7 +25,9 @@ export class MfaRepository {
 
   async enabledMethods(tenantId: string, userId: string): Promise<MfaMethod[]> {
     const rows = await this.dataSource.query<{ method: MfaMethod }[]>(
-      `SELECT method FROM user_mfa_v2 WHERE tenant_id = $1 AND user_id = $2 AND enabled ORDER BY enabled_at, method`,
+      prepared(
+        `SELECT method FROM user_mfa_v2 WHERE tenant_id = $1 AND user_id = $2 AND enabled ORDER BY enabled_at, method`,
+      ),
       [tenantId, userId],
     );
     return rows.map((r) => r.method);

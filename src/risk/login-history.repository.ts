@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { prepared } from '../database/prepared-statements';
 import type { GeoLocation } from '../sessions/entities/session.entity';
 
 export interface LoginHistory {
@@ -20,13 +21,13 @@ export class LoginHistoryRepository {
     const [row] = await this.dataSource.query<
       { location: GeoLocation | null; created_at: Date | null; known_device: boolean; known_country: boolean }[]
     >(
-      `SELECT last.location, last.created_at,
+      prepared(`SELECT last.location, last.created_at,
               EXISTS (SELECT 1 FROM user_sessions_v2 WHERE tenant_id = $1 AND user_id = $2 AND device_id = $3) AS known_device,
               ($4::text IS NULL OR EXISTS (SELECT 1 FROM user_sessions_v2
                  WHERE tenant_id = $1 AND user_id = $2 AND location->>'country' = $4)) AS known_country
          FROM (SELECT 1) AS one
          LEFT JOIN LATERAL (SELECT location, created_at FROM user_sessions_v2
-                             WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at DESC LIMIT 1) last ON true`,
+                             WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at DESC LIMIT 1) last ON true`),
       [tenantId, userId, deviceId, country],
     );
     return {

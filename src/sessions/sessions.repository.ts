@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import type { SessionRestriction } from '../common/context/request-context';
 import type { UserType } from '../common/user-types';
+import { prepared } from '../database/prepared-statements';
 import { Statement, updateReturning } from '../database/sql';
 import { Session } from './entities/session.entity';
 
@@ -30,10 +31,10 @@ export class SessionsRepository {
   /** Writes a new session (a statement, so that the sign-in can audit it in the same statement). */
   insertion(s: Session): Statement {
     return {
-      sql: `INSERT INTO user_sessions_v2 (id, tenant_id, user_id, refresh_token_hash, refresh_family_hash, ip_address,
+      sql: prepared(`INSERT INTO user_sessions_v2 (id, tenant_id, user_id, refresh_token_hash, refresh_family_hash, ip_address,
               user_agent, device, device_id, location, restriction, created_at, last_active_at, expires_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-            RETURNING id`,
+            RETURNING id`),
       params: [
         s.id,
         s.tenantId,
@@ -58,10 +59,10 @@ export class SessionsRepository {
     const rows = await this.dataSource.query<
       (Record<string, unknown> & { user_type: UserType; user_status: string })[]
     >(
-      `SELECT s.id, s.tenant_id, s.user_id, s.restriction, s.created_at, s.last_active_at, s.expires_at, s.revoked_at,
+      prepared(`SELECT s.id, s.tenant_id, s.user_id, s.restriction, s.created_at, s.last_active_at, s.expires_at, s.revoked_at,
               u.user_type, u.status AS user_status
          FROM user_sessions_v2 s JOIN users_v2 u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
-        WHERE s.id = $1`,
+        WHERE s.id = $1`),
       [sessionId],
     );
     const row = rows[0];
@@ -124,10 +125,10 @@ export class SessionsRepository {
         usable: boolean;
       }[]
     >(
-      `SELECT id, tenant_id, user_id, refresh_token_hash, previous_refresh_token_hash, last_issued_pair_enc,
+      prepared(`SELECT id, tenant_id, user_id, refresh_token_hash, previous_refresh_token_hash, last_issued_pair_enc,
               rotated_at > now() - make_interval(secs => $2) AS within_grace,
               (revoked_at IS NULL AND expires_at > now()) AS usable
-         FROM user_sessions_v2 WHERE refresh_family_hash = $1`,
+         FROM user_sessions_v2 WHERE refresh_family_hash = $1`),
       [familyHash, graceSeconds],
     );
     if (!row?.usable) return undefined;
@@ -155,13 +156,13 @@ export class SessionsRepository {
     rotations: { sessionId: string; oldHash: string; newHash: string; issuedPairEnc: string | null }[],
   ): Statement {
     return {
-      sql: `UPDATE user_sessions_v2 s
+      sql: prepared(`UPDATE user_sessions_v2 s
                SET previous_refresh_token_hash = s.refresh_token_hash, refresh_token_hash = r.new_hash,
                    last_issued_pair_enc = r.pair_enc, rotated_at = now(), rotation_counter = s.rotation_counter + 1,
                    last_active_at = now()
               FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS r(id, old_hash, new_hash, pair_enc, i)
              WHERE s.id = r.id AND s.refresh_token_hash = r.old_hash AND s.revoked_at IS NULL AND s.expires_at > now()
-             RETURNING r.i::int AS i`,
+             RETURNING r.i::int AS i`),
       params: [
         rotations.map((r) => r.sessionId),
         rotations.map((r) => r.oldHash),

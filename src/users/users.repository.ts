@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, IsNull, QueryFailedError } from 'typeorm';
 import { Conflict } from '../common/errors/domain-errors';
 import type { UserStatus } from '../common/user-types';
+import { prepared } from '../database/prepared-statements';
 import { type Statement, updateReturning } from '../database/sql';
 import { userColumns } from './search/users-search.repository';
 import { User } from './entities/user.entity';
@@ -224,7 +225,7 @@ export class UsersRepository {
         reserved: boolean;
       })[]
     >(
-      `WITH found AS (
+      prepared(`WITH found AS (
          SELECT ${this.userColumns}, p.password_hash AS pw_hash, p.changed_at AS pw_changed_at,
                 p.must_change AS pw_must_change
            FROM users_v2 u LEFT JOIN user_passwords_v2 p ON p.tenant_id = u.tenant_id AND p.user_id = u.id
@@ -233,7 +234,7 @@ export class UsersRepository {
        ), reserved AS (
          ${takeAttempt(`(SELECT id FROM found WHERE pw_hash IS NOT NULL AND $3::bigint IS NOT NULL)`)}
        )
-       SELECT found.*, EXISTS (SELECT 1 FROM reserved) AS reserved FROM found`,
+       SELECT found.*, EXISTS (SELECT 1 FROM reserved) AS reserved FROM found`),
       [tenantId, login, reserveAttempt ?? null],
     );
     if (!rows[0]) return undefined;

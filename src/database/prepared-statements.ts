@@ -1,0 +1,38 @@
+import { Client, type ClientConfig } from 'pg';
+
+/** The SQL texts marked hot, and the name each is prepared under. */
+const names = new Map<string, string>();
+
+/**
+ * Marks a statement text as hot: each pooled connection then has PostgreSQL parse it once and keep it as a
+ * named prepared statement, so that a run skips the parsing and, once PostgreSQL has found its generic plan
+ * as good as a fresh one (after five runs), the planning too. Only for texts that never change: a text
+ * built per call (lists of values, optional filters) must not be marked, or each variant would stay
+ * prepared on every connection. Returns the text.
+ */
+export function prepared(sql: string): string {
+  if (!names.has(sql)) names.set(sql, `dm_${names.size + 1}`);
+  return sql;
+}
+
+/** `sql`, marked hot when `hot` is: a statement built around a hot one (an audited change) is hot too. */
+export function preparedLike(hot: string, sql: string): string {
+  return names.has(hot) ? prepared(sql) : sql;
+}
+
+type Query = (config: unknown, values?: unknown, callback?: unknown) => unknown;
+
+/**
+ * The pool's client: runs the texts marked by `prepared` as named prepared statements, everything else as
+ * usual. (TypeORM passes every query as text and values, so it logs and reports them the same way.)
+ */
+export class PreparingClient extends Client {
+  constructor(config?: string | ClientConfig) {
+    super(config);
+    const query = this.query.bind(this) as Query;
+    (this as unknown as { query: Query }).query = (config, values, callback) => {
+      const name = typeof config === 'string' && Array.isArray(values) ? names.get(config) : undefined;
+      return name ? query({ name, text: config, values }, callback) : query(config, values, callback);
+    };
+  }
+}
