@@ -97,17 +97,25 @@ async function main(): Promise<void> {
       connections: CONNECTIONS,
       headers: { authorization: `Bearer ${session.accessToken}` },
     };
+    // The service's cheapest route (public, no data: what every route costs before its own work), as the
+    // floor of any route's ratio in this architecture (Nest, the global guard and tenant interceptor, the
+    // request context).
+    const floorLoad = { url: `${base}/health/live`, connections: CONNECTIONS };
     const helloRates: number[] = [];
     const meRates: number[] = [];
+    const floorRates: number[] = [];
     const meP99: number[] = [];
     for (let round = 0; round < PAIRS; round++) {
-      console.log(`- bare Fastify hello, then GET /users/me (round ${round + 1} of ${PAIRS})`);
+      console.log(`- bare Fastify hello, GET /users/me, GET /health/live (round ${round + 1} of ${PAIRS})`);
       const helloRun = await measure(helloLoad, round === 0);
       checkErrors('hello', helloRun);
       const meRun = await measure(meLoad, round === 0);
       checkErrors('users/me', meRun);
+      const floorRun = await measure(floorLoad, round === 0);
+      checkErrors('health/live', floorRun);
       helloRates.push(rate(helloRun));
       meRates.push(rate(meRun));
+      floorRates.push(rate(floorRun));
       meP99.push(meRun.latency.p99);
     }
     await hello.stop();
@@ -128,6 +136,11 @@ async function main(): Promise<void> {
       '  /users/me vs bare Fastify',
       `${pct(median(meRates.map((m, i) => m / helloRates[i])), 1)} (median of ${PAIRS})`,
       'goal ≥ 35 %',
+    ]);
+    rows.push([
+      '  floor: GET /health/live vs bare Fastify',
+      `${pct(median(floorRates.map((f, i) => f / helloRates[i])), 1)} (${floorRates.map(fmt).join(' / ')}/s)`,
+      '',
     ]);
 
     console.log('- POST /auth/refresh');
