@@ -126,6 +126,8 @@ async function main(): Promise<void> {
       '',
     ]);
     if (process.env.REDIS_URL) {
+      // Entries live 60 s and are rebuilt by the next request: make one, so that the session has its entry.
+      await fetch(meLoad.url, { headers: meLoad.headers });
       const redis = new Redis(process.env.REDIS_URL);
       const bytes = Number(await redis.memory('USAGE', `${REDIS_PREFIX}ss:${session.sessionId}`));
       await redis.quit();
