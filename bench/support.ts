@@ -110,31 +110,40 @@ const USER_HZ = 100;
 
 /** CPU seconds (user + system) a process has used, read from /proc (Linux); 0 elsewhere or once it exited. */
 export function cpuSecondsOf(pid: number | undefined): number {
-  if (pid === undefined) return 0;
+  const fields = pid === undefined ? undefined : statFields(pid);
+  return fields ? (Number(fields[11]) + Number(fields[12])) / USER_HZ : 0;
+}
+
+/** The fields of /proc/<pid>/stat after the command name (field 3 onwards); undefined once it exited. */
+function statFields(pid: number | string): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return 0;
+    return undefined;
   }
 }
 
-/** CPU seconds used so far by every PostgreSQL server process on this machine (Linux; 0 elsewhere). */
-export function postgresCpuSeconds(): number {
-  let total = 0;
-  let pids: string[] = [];
+/**
+ * CPU seconds used so far by the PostgreSQL server whose data directory is `dataDir` (Linux; 0 elsewhere):
+ * its postmaster, the backends it has already reaped (the postmaster's children's time) and those alive.
+ */
+export function postgresCpuSeconds(dataDir: string): number {
+  let postmaster: string;
+  let pids: string[];
   try {
+    postmaster = readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0].trim();
     pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
   } catch {
     return 0;
   }
+  const own = statFields(postmaster);
+  if (!own) return 0;
+  // utime, stime, then the reaped children's cutime and cstime (fields 14-17).
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
   for (const pid of pids) {
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuSecondsOf(Number(pid));
-    } catch {
-      /* exited meanwhile */
-    }
+    const fields = statFields(pid);
+    if (fields && fields[1] === postmaster) ticks += Number(fields[11]) + Number(fields[12]);
   }
-  return total;
+  return ticks / USER_HZ;
 }

@@ -37,6 +37,22 @@ describe('Prepared statements', () => {
     expect(statements.filter((s) => s.includes('prepared-statements e2e'))).toEqual([HOT]);
   });
 
+  it('a statement kept prepared across a change of a column it returns answers unprepared on that connection', async () => {
+    await t.db.query(`CREATE TABLE prepared_e2e (x int)`);
+    await t.db.query(`INSERT INTO prepared_e2e VALUES (1)`);
+    const sql = prepared(`SELECT x FROM prepared_e2e WHERE x::text = $1`);
+    const runner = t.db.createQueryRunner();
+    try {
+      expect(await runner.query(sql, ['1'])).toEqual([{ x: 1 }]);
+      // A migration, run by another instance while this connection keeps its plan.
+      await t.db.query(`ALTER TABLE prepared_e2e ALTER COLUMN x TYPE text`);
+      expect(await runner.query(sql, ['1'])).toEqual([{ x: '1' }]);
+      expect(await runner.query(sql, ['1'])).toEqual([{ x: '1' }]);
+    } finally {
+      await runner.release();
+    }
+  });
+
   it('the sign-in runs on prepared statements', async () => {
     const user = await createUser(t);
     await login(t, user.username, user.password);

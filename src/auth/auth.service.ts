@@ -6,6 +6,7 @@ import { RequestContext } from '../common/context/request-context';
 import { PasswordHasher } from '../common/crypto/password-hasher';
 import { NotAuthenticated } from '../common/errors/domain-errors';
 import { FieldCipher } from '../common/crypto/field-cipher';
+import { failedForItsRows } from '../database/sql';
 import { WriteBatcher } from '../database/write-batcher';
 import { AppConfig } from '../config/app-config';
 import type { MfaRequiredDto } from '../mfa/dto/mfa-login.dto';
@@ -40,6 +41,7 @@ export class AuthService {
   private readonly rotations = new WriteBatcher<PendingRotation, boolean>((batch) => this.writeRotations(batch), {
     maxInFlight: 2,
     maxBatch: 100,
+    retryEach: failedForItsRows,
   });
 
   constructor(

@@ -30,9 +30,24 @@ export class PreparingClient extends Client {
   constructor(config?: string | ClientConfig) {
     super(config);
     const query = this.query.bind(this) as Query;
+    /** Names this connection runs unprepared from now on (see below). */
+    const stale = new Set<string>();
     (this as unknown as { query: Query }).query = (config, values, callback) => {
       const name = typeof config === 'string' && Array.isArray(values) ? names.get(config) : undefined;
-      return name ? query({ name, text: config, values }, callback) : query(config, values, callback);
+      if (!name || stale.has(name) || callback !== undefined) return query(config, values, callback);
+      return (query({ name, text: config, values }) as Promise<unknown>).catch((err: unknown) => {
+        // A migration changed the type of a column the statement returns while this connection kept it
+        // prepared (an instance still serving during a rolling deploy): PostgreSQL refuses the kept plan
+        // for good. This connection runs it unprepared from now on; new connections prepare it afresh.
+        if (!isStalePlan(err)) throw err;
+        stale.add(name);
+        return query(config, values);
+      });
     };
   }
+}
+
+function isStalePlan(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  return e?.code === '0A000' && typeof e.message === 'string' && e.message.includes('cached plan');
 }

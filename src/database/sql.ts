@@ -46,3 +46,16 @@ export async function deleteEndedBatch(
   );
   return n;
 }
+
+/**
+ * Whether a failed statement was rolled back for a reason that may lie in one of the rows it wrote, so that
+ * writing its rows one at a time can succeed for the others: a deadlock or serialization failure (another
+ * transaction took the rows in another order), a value the database refused (data exception, integrity
+ * constraint). Not for an unreachable database, a timeout or a lost connection: retrying those only waits
+ * longer, and a lost connection may have committed.
+ */
+export function failedForItsRows(err: unknown): boolean {
+  const failed = err as { driverError?: { code?: unknown }; code?: unknown } | undefined;
+  const code = failed?.driverError?.code ?? failed?.code;
+  return typeof code === 'string' && (code === '40P01' || code === '40001' || /^2[23]/.test(code));
+}

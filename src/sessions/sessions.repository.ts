@@ -148,9 +148,10 @@ export class SessionsRepository {
   /**
    * Spends refresh tokens, any number in one statement: of the callers that present the same token, however
    * many race (in one statement or several), only one moves it to "previous" — the statement returns the
-   * ordinal `i` (from 1) of each rotation that took place. The pair issued in exchange is stored with it
-   * (encrypted) when a retry grace period is configured. A statement, so that the caller can audit each
-   * rotation in the same statement (AuditService.recordEachWithChange).
+   * ordinal `i` (from 1) of each rotation that took place. Rows are locked in the order of their ids, so
+   * that two statements rotating the same sessions cannot deadlock. The pair issued in exchange is stored
+   * with it (encrypted) when a retry grace period is configured. A statement, so that the caller can audit
+   * each rotation in the same statement (AuditService.recordEachWithChange).
    */
   rotations(
     rotations: { sessionId: string; oldHash: string; newHash: string; issuedPairEnc: string | null }[],
@@ -160,7 +161,8 @@ export class SessionsRepository {
                SET previous_refresh_token_hash = s.refresh_token_hash, refresh_token_hash = r.new_hash,
                    last_issued_pair_enc = r.pair_enc, rotated_at = now(), rotation_counter = s.rotation_counter + 1,
                    last_active_at = now()
-              FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS r(id, old_hash, new_hash, pair_enc, i)
+              FROM (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])
+                      WITH ORDINALITY AS u(id, old_hash, new_hash, pair_enc, i) ORDER BY id) r
              WHERE s.id = r.id AND s.refresh_token_hash = r.old_hash AND s.revoked_at IS NULL AND s.expires_at > now()
              RETURNING r.i::int AS i`),
       params: [
