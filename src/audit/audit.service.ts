@@ -64,7 +64,7 @@ export class AuditService {
     const audit = this.values(entry).map((value) => `$${params.push(value)}`);
     const rows = await (o.manager ?? this.dataSource.manager).query<T[]>(
       preparedLike(
-        change.sql,
+        [change.sql, ...(o.alongside ?? []).map((other) => other.sql)],
         `WITH ${ctes.join(', ')}
          SELECT change.*, dm_audit_append(${audit.join(', ')}) AS audit_entry_id FROM change`,
       ),
@@ -87,7 +87,7 @@ export class AuditService {
     );
     const rows = await this.dataSource.query<T[]>(
       preparedLike(
-        change.sql,
+        [change.sql],
         `WITH change AS (${change.sql})
        SELECT change.*, dm_audit_append(e.tenant, e.action, e.actor, e.target, e.target_type, e.ip, e.user_agent,
                                         e.request_id, e.success, e.metadata) AS audit_entry_id

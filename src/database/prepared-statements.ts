@@ -15,9 +15,12 @@ export function prepared(sql: string): string {
   return sql;
 }
 
-/** `sql`, marked hot when `hot` is: a statement built around a hot one (an audited change) is hot too. */
-export function preparedLike(hot: string, sql: string): string {
-  return names.has(hot) ? prepared(sql) : sql;
+/**
+ * `sql`, marked hot when every statement it is built from is: a statement built around hot ones (an audited
+ * change) is hot too, and one that contains a text built per call is not.
+ */
+export function preparedLike(parts: string[], sql: string): string {
+  return parts.every((part) => names.has(part)) ? prepared(sql) : sql;
 }
 
 type Query = (config: unknown, values?: unknown, callback?: unknown) => unknown;

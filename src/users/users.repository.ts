@@ -307,8 +307,8 @@ export class UsersRepository {
   /** A sign-in succeeded: the run of failures ends and the last login is recorded (a statement to join). */
   loginSuccess(tenantId: string, userId: string, ip: string | undefined): Statement {
     return {
-      sql: `UPDATE users_v2 SET failed_login_attempts = 0, locked_until = NULL, last_login_at = now(), last_login_ip = $3
-             WHERE tenant_id = $1 AND id = $2`,
+      sql: prepared(`UPDATE users_v2 SET failed_login_attempts = 0, locked_until = NULL, last_login_at = now(), last_login_ip = $3
+             WHERE tenant_id = $1 AND id = $2`),
       params: [tenantId, userId, ip ?? null],
     };
   }
