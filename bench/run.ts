@@ -177,7 +177,7 @@ async function main(): Promise<void> {
     const load = await refreshLoad();
     const serviceCpuBefore = cpuSecondsOf(app.proc.pid);
     // The embedded server's CPU only (with DATABASE_URL the server may be elsewhere, or shared: not counted).
-    const postgresDir = embedded ? join(dataDir, 'db', 'pg') : undefined;
+    const postgresDir = embedded?.dataDirectory;
     const postgresCpuBefore = postgresDir ? postgresCpuSeconds(postgresDir) : 0;
     const refreshRun = await measure(load, false);
     const serviceCores = (cpuSecondsOf(app.proc.pid) - serviceCpuBefore) / refreshRun.duration;

@@ -8,6 +8,8 @@ const APP_DATABASE = 'dotmac';
 
 export interface EmbeddedDatabase {
   url: string;
+  /** PostgreSQL's data directory (postmaster.pid and the cluster's files). */
+  dataDirectory: string;
   stop(): Promise<void>;
 }
 
@@ -143,6 +145,7 @@ export async function startEmbeddedPostgres(
   let stopped = false;
   return {
     url: `${server}/${APP_DATABASE}`,
+    dataDirectory: databaseDir,
     async stop() {
       if (stopped) return;
       stopped = true;
