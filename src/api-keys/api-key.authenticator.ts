@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { Authenticator, AuthenticatorRegistry } from '../common/auth/authenticator';
 import type { Principal } from '../common/context/request-context';
 import { NotAuthenticated } from '../common/errors/domain-errors';
+import type { MaybePromise } from '../common/maybe-promise';
 import type { UserType } from '../common/user-types';
 import { PermissionResolver } from '../rbac/permission-resolver';
 import { TenantResolver } from '../tenants/tenant-resolver';
@@ -69,12 +70,15 @@ export class ApiKeyAuthenticator implements Authenticator, OnModuleInit, OnModul
     await Promise.all(this.touches);
   }
 
-  async authenticate(request: FastifyRequest): Promise<Principal | undefined> {
+  authenticate(request: FastifyRequest): MaybePromise<Principal | undefined> {
     const header = request.headers['x-api-key'];
     if (header === undefined) return undefined;
     const presented = Array.isArray(header) ? header[0] : header;
     if (!presented || !looksLikeApiKey(presented.trim())) throw new NotAuthenticated(INVALID);
-    const hash = hashApiKey(presented.trim());
+    return this.authenticateKey(hashApiKey(presented.trim()));
+  }
+
+  private async authenticateKey(hash: string): Promise<Principal> {
     const now = Date.now();
 
     let key = this.cache.get(hash);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../common/context/request-context';
+import { MaybePromise, chain } from '../common/maybe-promise';
 import { NotAuthenticated } from '../common/errors/domain-errors';
 import { PermissionResolver } from '../rbac/permission-resolver';
 import { SessionsService } from '../sessions/sessions.service';
@@ -20,33 +21,38 @@ export class JwtStrategy {
     private readonly permissions: PermissionResolver,
   ) {}
 
-  async authenticate(token: string): Promise<Principal> {
-    let claims: AccessClaims;
-    try {
-      claims = await this.tokens.verifyAccess(token);
-    } catch (err) {
-      if (err instanceof InvalidToken) throw new NotAuthenticated('Invalid or expired token');
-      throw err;
-    }
-    return this.validate(claims);
+  authenticate(token: string): MaybePromise<Principal> {
+    const claims = this.tokens.verifyAccess(token);
+    if (!(claims instanceof Promise)) return this.validate(claims);
+    return claims.then(
+      (verified) => this.validate(verified),
+      (err: unknown) => {
+        throw err instanceof InvalidToken ? new NotAuthenticated('Invalid or expired token') : err;
+      },
+    );
   }
 
-  async validate(claims: AccessClaims): Promise<Principal> {
+  validate(claims: AccessClaims): MaybePromise<Principal> {
     if (claims.typ !== 'access' || typeof claims.sid !== 'string' || typeof claims.sub !== 'string') {
       throw new NotAuthenticated('Invalid token');
     }
-    const live = await this.sessions.check(claims.sid);
-    if (!live || live.userId !== claims.sub || live.tenantId !== claims.tid) {
-      throw new NotAuthenticated('The session has ended; sign in again');
-    }
-    return {
-      kind: 'user',
-      userId: live.userId,
-      homeTenantId: live.tenantId,
-      userType: live.userType,
-      sessionId: live.sessionId,
-      permissions: await this.permissions.forUser(live.tenantId, live.userId, live.userType),
-      restriction: live.restriction ?? undefined,
-    };
+    return chain(this.sessions.check(claims.sid), (live) => {
+      if (!live || live.userId !== claims.sub || live.tenantId !== claims.tid) {
+        throw new NotAuthenticated('The session has ended; sign in again');
+      }
+      return chain(
+        this.permissions.forUser(live.tenantId, live.userId, live.userType),
+        (permissions): Principal => ({
+          kind: 'user',
+          userId: live.userId,
+          homeTenantId: live.tenantId,
+          userType: live.userType,
+          sessionId: live.sessionId,
+          permissions,
+          restriction: live.restriction ?? undefined,
+        }),
+      );
+    });
   }
 }
+

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { SessionRestriction } from '../common/context/request-context';
+import type { MaybePromise } from '../common/maybe-promise';
 import type { UserType } from '../common/user-types';
 import { AppConfig } from '../config/app-config';
 import { PermissionResolver } from '../rbac/permission-resolver';
@@ -80,13 +81,20 @@ export class TokenService {
     return { token, expiresIn };
   }
 
-  /** The claims of a genuine, unexpired access token (signature, algorithm, kid, audience, issuer checked). */
-  async verifyAccess(token: string): Promise<AccessClaims> {
+  /**
+   * The claims of a genuine, unexpired access token (signature, algorithm, kid, audience, issuer checked);
+   * at once when the token was verified before.
+   */
+  verifyAccess(token: string): MaybePromise<AccessClaims> {
     const known = this.verified.get(token);
     if (known) {
       if (known.exp * 1000 > Date.now()) return known;
       this.verified.delete(token);
     }
+    return this.verifySignature(token);
+  }
+
+  private async verifySignature(token: string): Promise<AccessClaims> {
     const claims = await this.keys.verify(token, TOKEN_AUDIENCE);
     if (claims.typ !== 'access' || typeof claims.sid !== 'string' || typeof claims.tid !== 'string') {
       throw new InvalidToken('not an access token');

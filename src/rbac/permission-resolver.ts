@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { UserType } from '../common/user-types';
+import type { MaybePromise } from '../common/maybe-promise';
 import { effectivePermissions } from './built-in-roles';
 import { InvalidationBus } from '../cache/invalidation-bus';
 
@@ -39,9 +40,11 @@ export class PermissionResolver {
     bus.on('permissions', (userId) => this.forget(userId));
   }
 
-  async forUser(tenantId: string, userId: string, userType: UserType): Promise<ReadonlySet<string>> {
-    const hit = this.cached(userId, userType);
-    if (hit) return hit;
+  forUser(tenantId: string, userId: string, userType: UserType): MaybePromise<ReadonlySet<string>> {
+    return this.cached(userId, userType) ?? this.load(tenantId, userId, userType);
+  }
+
+  private async load(tenantId: string, userId: string, userType: UserType): Promise<ReadonlySet<string>> {
     const epoch = this.epoch;
     const rows = await this.dataSource.query<{ permission: string }[]>(
       `SELECT DISTINCT rp.permission FROM user_roles ur

@@ -3,6 +3,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import type { Statement } from '../database/sql';
 import type { SessionRestriction } from '../common/context/request-context';
+import { MaybePromise, chain } from '../common/maybe-promise';
 import type { UserType } from '../common/user-types';
 import { AppConfig } from '../config/app-config';
 import { TenantPolicyService } from '../tenants/tenant-policy.service';
@@ -117,8 +118,11 @@ export class SessionsService {
    * only on a miss. With Redis: one Redis read per request, shared by every instance; when Redis is
    * unreachable, PostgreSQL answers instead.
    */
-  async check(sessionId: string): Promise<LiveSession | undefined> {
-    if (!this.shared.enabled) return this.checkLocal(sessionId);
+  check(sessionId: string): MaybePromise<LiveSession | undefined> {
+    return this.shared.enabled ? this.checkShared(sessionId) : this.checkLocal(sessionId);
+  }
+
+  private async checkShared(sessionId: string): Promise<LiveSession | undefined> {
     let shared: SharedSession | null;
     try {
       shared = await this.shared.get(sessionId);
@@ -141,10 +145,11 @@ export class SessionsService {
     return this.stillActive(live, true);
   }
 
-  private async checkLocal(sessionId: string): Promise<LiveSession | undefined> {
-    const live = this.liveness.get(sessionId) ?? (await this.load(sessionId));
-    if (!live || live.revoked) return undefined;
-    return this.stillActive(live, false);
+  /** At once from the in-process record; the database is asked only on a miss. */
+  private checkLocal(sessionId: string): MaybePromise<LiveSession | undefined> {
+    return chain(this.liveness.get(sessionId) ?? this.load(sessionId), (live) =>
+      !live || live.revoked ? undefined : this.stillActive(live, false),
+    );
   }
 
   /** The answer of PostgreSQL itself, for when there is no shared state to trust. */
@@ -174,11 +179,10 @@ export class SessionsService {
   }
 
   /** Idle timeout, then records the activity (in Redis at most every few seconds, in PostgreSQL every minute). */
-  private async stillActive(live: LiveSession, shared: boolean): Promise<LiveSession | undefined> {
+  private stillActive(live: LiveSession, shared: boolean): MaybePromise<LiveSession | undefined> {
     const now = Date.now();
     if (now - live.lastActiveAt > live.idleTimeoutMs) {
-      await this.revoke({ tenantId: live.tenantId, sessionId: live.sessionId }, 'idle_timeout');
-      return undefined;
+      return this.revoke({ tenantId: live.tenantId, sessionId: live.sessionId }, 'idle_timeout').then(() => undefined);
     }
     const previous = live.lastActiveAt;
     live.lastActiveAt = now;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InvalidationBus } from '../cache/invalidation-bus';
+import type { MaybePromise } from '../common/maybe-promise';
 import { Tenant } from './entities/tenant.entity';
 import { TenantsRepository } from './tenants.repository';
 
@@ -20,10 +21,15 @@ export class TenantResolver {
     bus.on('tenant', (keys) => this.forget(keys));
   }
 
-  async resolve(ref: string): Promise<Tenant | null> {
+  /** At once when cached (as almost always). */
+  resolve(ref: string): MaybePromise<Tenant | null> {
     const key = ref.toLowerCase();
     const hit = this.cache.get(key);
     if (hit && hit.expires > Date.now()) return hit.tenant;
+    return this.load(key, ref);
+  }
+
+  private async load(key: string, ref: string): Promise<Tenant | null> {
     const tenant = await this.tenants.findByRef(ref);
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(key, { tenant, expires: Date.now() + TTL_MS });

@@ -1,7 +1,8 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { Observable } from 'rxjs';
-import { RequestContext } from '../common/context/request-context';
+import { type Principal, RequestContext } from '../common/context/request-context';
+import { MaybePromise, chain } from '../common/maybe-promise';
 import { Forbidden, NotFound } from '../common/errors/domain-errors';
 import { PLATFORM_USER_TYPES } from '../common/user-types';
 import { AuditService } from '../audit/audit.service';
@@ -23,7 +24,7 @@ export class TenantInterceptor implements NestInterceptor {
     private readonly audit: AuditService,
   ) {}
 
-  async intercept(execution: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+  intercept(execution: ExecutionContext, next: CallHandler): MaybePromise<Observable<unknown>> {
     if (execution.getType() !== 'http') return next.handle();
     const request = execution.switchToHttp().getRequest<FastifyRequest>();
     const header = request.headers['x-tenant-id'];
@@ -31,21 +32,26 @@ export class TenantInterceptor implements NestInterceptor {
     const principal = this.context.principal;
 
     if (!principal) {
-      const tenant = await this.tenants.resolve(ref ?? DEFAULT_TENANT_SLUG);
-      if (!tenant) throw new NotFound('Tenant');
-      this.context.tenantId = tenant.id;
-      return next.handle();
+      return chain(this.tenants.resolve(ref ?? DEFAULT_TENANT_SLUG), (tenant) => {
+        if (!tenant) throw new NotFound('Tenant');
+        this.context.tenantId = tenant.id;
+        return next.handle();
+      });
     }
-
     if (!ref) {
       this.context.tenantId = principal.homeTenantId;
       return next.handle();
     }
+    return this.actIn(ref, principal, request).then(() => next.handle());
+  }
+
+  /** An authenticated request naming a tenant: its own, or (platform admins only, audited) another. */
+  private async actIn(ref: string, principal: Principal, request: FastifyRequest): Promise<void> {
     const isPlatform = PLATFORM_USER_TYPES.includes(principal.userType) && principal.kind === 'user';
     const tenant = await this.tenants.resolve(ref);
     if (tenant?.id === principal.homeTenantId) {
       this.context.tenantId = tenant.id;
-      return next.handle();
+      return;
     }
     if (!isPlatform) throw new Forbidden('X-Tenant-ID names a tenant other than your own');
     if (!tenant) throw new NotFound('Tenant');
@@ -57,6 +63,5 @@ export class TenantInterceptor implements NestInterceptor {
       targetType: 'tenant',
       metadata: { homeTenantId: principal.homeTenantId, method: request.method, route: request.routeOptions.url },
     });
-    return next.handle();
   }
 }

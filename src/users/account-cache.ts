@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InvalidationBus } from '../cache/invalidation-bus';
+import type { MaybePromise } from '../common/maybe-promise';
 import type { UserDetailDto } from './dto/user-detail.dto';
 
 /** Short enough that a change whose invalidation is lost (or raced a read) is seen within seconds. */
@@ -23,9 +24,14 @@ export class AccountCache {
     });
   }
 
-  async get(userId: string, load: () => Promise<UserDetailDto>): Promise<UserDetailDto> {
+  /** At once when cached; else `load()`, kept unless a change landed meanwhile. */
+  get(userId: string, load: () => Promise<UserDetailDto>): MaybePromise<UserDetailDto> {
     const hit = this.entries.get(userId);
     if (hit && hit.expires > Date.now()) return hit.dto;
+    return this.load(userId, load);
+  }
+
+  private async load(userId: string, load: () => Promise<UserDetailDto>): Promise<UserDetailDto> {
     const epoch = this.epoch;
     const dto = await load();
     // A change that landed while we read may not be in what we read: do not keep it.

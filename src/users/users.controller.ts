@@ -13,6 +13,7 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { AllowRestricted, Authenticated, RequirePermissions } from '../common/auth/decorators';
+import type { MaybePromise } from '../common/maybe-promise';
 import { BulkOperationDto, BulkResultDto } from './bulk/bulk-operation.dto';
 import { BulkOperationsService } from './bulk/bulk-operations.service';
 import { UserDetailDto } from './dto/user-detail.dto';
@@ -39,7 +40,7 @@ export class UsersController {
   @AllowRestricted('password_change', 'mfa_setup')
   @ApiOperation({ summary: 'The caller’s own account with profile, contact information and preferences' })
   @ApiOkResponse({ type: UserDetailDto })
-  me(): Promise<UserDetailDto> {
+  me(): MaybePromise<UserDetailDto> {
     return this.users.me();
   }
 

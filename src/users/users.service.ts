@@ -6,6 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { PasswordService } from '../auth/passwords/password.service';
 import { RequestContext } from '../common/context/request-context';
 import { BadInput, BusinessRuleViolation, Conflict, NotFound } from '../common/errors/domain-errors';
+import type { MaybePromise } from '../common/maybe-promise';
 import type { UserType } from '../common/user-types';
 import { ProfilesService } from '../profiles/profiles.service';
 import { PermissionResolver } from '../rbac/permission-resolver';
@@ -42,7 +43,7 @@ export class UsersService {
     private readonly accounts: AccountCache,
   ) {}
 
-  async me(): Promise<UserDetailDto> {
+  me(): MaybePromise<UserDetailDto> {
     const principal = this.context.requirePrincipal();
     return this.accounts.get(principal.userId, () => this.detail(principal.homeTenantId, principal.userId));
   }

@@ -1,7 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { RequestContext } from '../context/request-context';
+import { type Principal, RequestContext } from '../context/request-context';
+import { MaybePromise, chain } from '../maybe-promise';
 import { Forbidden, NotAuthenticated } from '../errors/domain-errors';
 import { AuthenticatorRegistry } from './authenticator';
 import { ALLOWED_RESTRICTIONS, NO_API_KEY, PUBLIC_ROUTE, REQUIRED_PERMISSIONS } from './decorators';
@@ -29,12 +30,14 @@ export class AccessGuard implements CanActivate {
     private readonly authenticators: AuthenticatorRegistry,
   ) {}
 
-  async canActivate(execution: ExecutionContext): Promise<boolean> {
+  canActivate(execution: ExecutionContext): MaybePromise<boolean> {
     const route = this.policyOf(execution);
     if (route.public) return true;
-
     const request = execution.switchToHttp().getRequest<FastifyRequest>();
-    const principal = await this.authenticators.authenticate(request);
+    return chain(this.authenticators.authenticate(request), (principal) => this.admit(route, principal));
+  }
+
+  private admit(route: RoutePolicy, principal: Principal | undefined): boolean {
     if (!principal) throw new NotAuthenticated();
     this.context.principal = principal;
 

@@ -1,13 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../context/request-context';
+import { MaybePromise, chain } from '../maybe-promise';
 
 /**
  * Turns the credentials of a request (bearer token, API key) into a principal. Returns undefined when the
- * request carries no credentials of its kind; throws NotAuthenticated when it carries bad ones.
+ * request carries no credentials of its kind; throws NotAuthenticated when it carries bad ones. Answers
+ * synchronously when it can (credentials already checked and cached), see MaybePromise.
  */
 export interface Authenticator {
-  authenticate(request: FastifyRequest): Promise<Principal | undefined>;
+  authenticate(request: FastifyRequest): MaybePromise<Principal | undefined>;
 }
 
 /** The authenticators the global guard consults; the auth and API-key modules register theirs at start. */
@@ -19,11 +21,16 @@ export class AuthenticatorRegistry {
     this.authenticators.push(authenticator);
   }
 
-  async authenticate(request: FastifyRequest): Promise<Principal | undefined> {
-    for (const authenticator of this.authenticators) {
-      const principal = await authenticator.authenticate(request);
-      if (principal) return principal;
-    }
-    return undefined;
+  /** The principal of the first authenticator that finds credentials of its kind. */
+  authenticate(request: FastifyRequest): MaybePromise<Principal | undefined> {
+    return this.firstFrom(0, request);
+  }
+
+  private firstFrom(index: number, request: FastifyRequest): MaybePromise<Principal | undefined> {
+    if (index >= this.authenticators.length) return undefined;
+    return chain(
+      this.authenticators[index].authenticate(request),
+      (principal) => principal ?? this.firstFrom(index + 1, request),
+    );
   }
 }
