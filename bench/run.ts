@@ -41,11 +41,31 @@ const PAIRS = Number(process.env.BENCH_PAIRS ?? 7);
  * cannot be called back), so the measured run waits until they are done.
  */
 async function measure(options: autocannon.Options, warm = true, seconds = SECONDS): Promise<autocannon.Result> {
-  if (warm && WARMUP > 0) {
-    await autocannon({ ...options, duration: WARMUP });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
+  if (warm) await warmUp(options);
   return autocannon({ ...options, duration: seconds });
+}
+
+async function warmUp(options: autocannon.Options): Promise<void> {
+  if (WARMUP <= 0) return;
+  await autocannon({ ...options, duration: WARMUP });
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+}
+
+/**
+ * `measure()`, plus the CPU the server process used per successful answer (µs, from /proc). Unlike the
+ * rate, this does not depend on whether the scheduler gave the server a core of its own or made it share
+ * one with the load generator, which on two cores decides a bare Fastify route's rate (twofold) more than
+ * anything the route does.
+ */
+async function measureWithCpu(
+  options: autocannon.Options,
+  serverPid: number | undefined,
+  warm: boolean,
+): Promise<{ run: autocannon.Result; cpuMicros: number }> {
+  if (warm) await warmUp(options);
+  const before = cpuSecondsOf(serverPid);
+  const run = await measure(options, false);
+  return { run, cpuMicros: ((cpuSecondsOf(serverPid) - before) * 1e6) / run['2xx'] };
 }
 
 /** Successful answers per second: a failed request is not throughput (checkErrors reports them). */
@@ -120,19 +140,25 @@ async function main(): Promise<void> {
     const helloRates: number[] = [];
     const meRates: number[] = [];
     const floorRates: number[] = [];
+    const helloCpu: number[] = [];
+    const meCpu: number[] = [];
+    const floorCpu: number[] = [];
     const meP99: number[] = [];
     for (let round = 0; round < PAIRS; round++) {
       console.log(`- bare Fastify hello, GET /users/me, GET /health/live (round ${round + 1} of ${PAIRS})`);
-      const helloRun = await measure(helloLoad, round === 0);
-      checkErrors('hello', helloRun);
-      const meRun = await measure(meLoad, round === 0);
-      checkErrors('users/me', meRun);
-      const floorRun = await measure(floorLoad, round === 0);
-      checkErrors('health/live', floorRun);
-      helloRates.push(rate(helloRun));
-      meRates.push(rate(meRun));
-      floorRates.push(rate(floorRun));
-      meP99.push(meRun.latency.p99);
+      const helloRun = await measureWithCpu(helloLoad, hello.proc.pid, round === 0);
+      checkErrors('hello', helloRun.run);
+      const meRun = await measureWithCpu(meLoad, app.proc.pid, round === 0);
+      checkErrors('users/me', meRun.run);
+      const floorRun = await measureWithCpu(floorLoad, app.proc.pid, round === 0);
+      checkErrors('health/live', floorRun.run);
+      helloRates.push(rate(helloRun.run));
+      meRates.push(rate(meRun.run));
+      floorRates.push(rate(floorRun.run));
+      helloCpu.push(helloRun.cpuMicros);
+      meCpu.push(meRun.cpuMicros);
+      floorCpu.push(floorRun.cpuMicros);
+      meP99.push(meRun.run.latency.p99);
     }
     await hello.stop();
     hello = undefined;
@@ -151,13 +177,23 @@ async function main(): Promise<void> {
     }
     rows.push(['bare Fastify hello', span(helloRates), '']);
     rows.push([
-      '  /users/me vs bare Fastify',
+      '  /users/me vs bare Fastify, rate',
       medianRatio(meRates.map((m, i) => m / helloRates[i])),
       'goal ≥ 35 %',
     ]);
     rows.push([
-      '  floor: GET /health/live vs bare Fastify',
+      '  /users/me vs bare Fastify, server CPU per answer',
+      `${medianRatio(meCpu.map((m, i) => helloCpu[i] / m))} ${fmt(median(meCpu))} vs ${fmt(median(helloCpu))} µs`,
+      '',
+    ]);
+    rows.push([
+      '  floor: GET /health/live vs bare Fastify, rate',
       medianRatio(floorRates.map((f, i) => f / helloRates[i])),
+      '',
+    ]);
+    rows.push([
+      '  floor: GET /health/live vs bare Fastify, CPU',
+      `${medianRatio(floorCpu.map((f, i) => helloCpu[i] / f))} ${fmt(median(floorCpu))} µs`,
       '',
     ]);
 
