@@ -225,7 +225,7 @@ async function main(): Promise<void> {
         ],
       };
     };
-    if (WARMUP > 0) await autocannon({ ...(await refreshLoad()), duration: WARMUP });
+    await warmUp(await refreshLoad());
     const load = await refreshLoad();
     const serviceCpuBefore = cpuSecondsOf(app.proc.pid);
     // The embedded server's CPU only (with DATABASE_URL the server may be elsewhere, or shared: not counted).
