@@ -21,8 +21,10 @@ export class DatabaseLauncher implements OnApplicationShutdown {
   async url(): Promise<string> {
     if (this.config.databaseUrl) return this.config.databaseUrl;
     const started = Date.now();
-    this.embedded = await startEmbeddedPostgres(this.config.dataDir, (line) => this.logger.debug(line));
-    this.logger.log(`embedded PostgreSQL ready in ${Date.now() - started} ms (data in ${this.config.dataDir}/pg)`);
+    this.embedded = await startEmbeddedPostgres(this.config.dataDir, (line) => this.logger.debug(line), {
+      notice: (line) => this.logger.warn(line),
+    });
+    this.logger.log(`embedded PostgreSQL ready in ${Date.now() - started} ms (data in ${this.embedded.dataDirectory})`);
     return this.embedded.url;
   }
 

