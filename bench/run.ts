@@ -11,7 +11,8 @@ import { Child, cpuSecondsOf, launch, post, postgresCpuSeconds, runNode } from '
  * machine, because absolute rates on a shared machine are noise.
  *
  *   login/s            vs bare bcrypt hashes/s at the same cost (goal ≥ 85 %)
- *   GET /users/me /s   vs a bare Fastify hello route (goal ≥ 35 %)
+ *   GET /users/me /s   vs a bare Fastify hello route (goal ≥ 35 %), and what bare Nest with the service's
+ *                      global guard, interceptor and request context reaches with the same answer
  *   refresh/s          per core of CPU the service used (goal ≥ 1,500), of service + PostgreSQL, of the machine
  *
  * The service runs as its own process (as in production); the load generator runs here. This machine's
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
   const rows: [string, string, string][] = [];
   let app: Child | undefined;
   let hello: Child | undefined;
+  let floor: Child | undefined;
   try {
     // 1. The authenticated GET /users/me against bare Fastify: both servers stay up, and the two loads
     // alternate for PAIRS rounds, because this machine's speed drifts within seconds; the ratio is the
@@ -133,35 +135,47 @@ async function main(): Promise<void> {
       connections: CONNECTIONS,
       headers: { authorization: `Bearer ${session.accessToken}` },
     };
+    // The architecture's floor, answering what /users/me answers (see bench/nest-floor-server.ts).
+    const meBody = await (await fetch(meLoad.url, { headers: meLoad.headers })).text();
+    floor = await launch('bench/nest-floor-server.js', { PORT: String(await freePort()), BODY: meBody }, '/floor');
+    const nestLoad = { url: `http://127.0.0.1:${floor.port}/floor`, connections: CONNECTIONS };
     // The service's cheapest route (public, no data: what every route costs before its own work), as the
     // floor of any route's ratio in this architecture (Nest, the global guard and tenant interceptor, the
     // request context).
     const floorLoad = { url: `${base}/health/live`, connections: CONNECTIONS };
     const helloRates: number[] = [];
+    const nestRates: number[] = [];
     const meRates: number[] = [];
     const floorRates: number[] = [];
     const helloCpu: number[] = [];
+    const nestCpu: number[] = [];
     const meCpu: number[] = [];
     const floorCpu: number[] = [];
     const meP99: number[] = [];
     for (let round = 0; round < PAIRS; round++) {
-      console.log(`- bare Fastify hello, GET /users/me, GET /health/live (round ${round + 1} of ${PAIRS})`);
+      console.log(`- bare Fastify hello, bare Nest, GET /users/me, GET /health/live (round ${round + 1} of ${PAIRS})`);
       const helloRun = await measureWithCpu(helloLoad, hello.proc.pid, round === 0);
       checkErrors('hello', helloRun.run);
+      const nestRun = await measureWithCpu(nestLoad, floor.proc.pid, round === 0);
+      checkErrors('bare Nest', nestRun.run);
       const meRun = await measureWithCpu(meLoad, app.proc.pid, round === 0);
       checkErrors('users/me', meRun.run);
       const floorRun = await measureWithCpu(floorLoad, app.proc.pid, round === 0);
       checkErrors('health/live', floorRun.run);
       helloRates.push(rate(helloRun.run));
+      nestRates.push(rate(nestRun.run));
       meRates.push(rate(meRun.run));
       floorRates.push(rate(floorRun.run));
       helloCpu.push(helloRun.cpuMicros);
+      nestCpu.push(nestRun.cpuMicros);
       meCpu.push(meRun.cpuMicros);
       floorCpu.push(floorRun.cpuMicros);
       meP99.push(meRun.run.latency.p99);
     }
     await hello.stop();
     hello = undefined;
+    await floor.stop();
+    floor = undefined;
     rows.push([
       `GET /users/me (authenticated${process.env.REDIS_URL ? ', sessions in Redis' : ''})`,
       `${span(meRates)}, p99 ${Math.max(...meP99)} ms`,
@@ -184,6 +198,16 @@ async function main(): Promise<void> {
     rows.push([
       '  /users/me vs bare Fastify, server CPU per answer',
       `${medianRatio(meCpu.map((m, i) => helloCpu[i] / m))} ${fmt(median(meCpu))} vs ${fmt(median(helloCpu))} µs`,
+      '',
+    ]);
+    rows.push([
+      '  bare Nest (guard, interceptor, context) with that answer, rate',
+      medianRatio(nestRates.map((n, i) => n / helloRates[i])),
+      '',
+    ]);
+    rows.push([
+      '  bare Nest (guard, interceptor, context) with that answer, CPU',
+      `${medianRatio(nestCpu.map((n, i) => helloCpu[i] / n))} ${fmt(median(nestCpu))} µs`,
       '',
     ]);
     rows.push([
@@ -290,6 +314,7 @@ async function main(): Promise<void> {
   } finally {
     await app?.stop();
     await hello?.stop();
+    await floor?.stop();
     await embedded?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
