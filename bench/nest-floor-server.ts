@@ -1,13 +1,5 @@
 import 'reflect-metadata';
-import {
-  CallHandler,
-  CanActivate,
-  Controller,
-  Get,
-  Injectable,
-  Module,
-  NestInterceptor,
-} from '@nestjs/common';
+import { CallHandler, CanActivate, Controller, Get, Injectable, Module, NestInterceptor } from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AsyncLocalStorage } from 'node:async_hooks';

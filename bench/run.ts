@@ -95,7 +95,9 @@ const span = (rates: number[]) => `${fmt(Math.min(...rates))}–${fmt(Math.max(.
 
 async function main(): Promise<void> {
   const cores = availableParallelism();
-  console.log(`DotMac User Management benchmarks — ${cores} cores, node ${process.version}, ${PAIRS} rounds of ${SECONDS} s runs`);
+  console.log(
+    `DotMac User Management benchmarks — ${cores} cores, node ${process.version}, ${PAIRS} rounds of ${SECONDS} s runs`,
+  );
   const dataDir = mkdtempSync(join(tmpdir(), 'dm-bench-'));
   chmodSync(dataDir, 0o755); // embedded PostgreSQL, run as `postgres` when we are root, must reach its data
   const embedded = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres(join(dataDir, 'db'));
@@ -306,11 +308,7 @@ async function main(): Promise<void> {
     }
     rows.push([`POST /auth/login (bcrypt cost ${ROUNDS})`, span(loginRates), '']);
     rows.push([`bare bcrypt hashes (cost ${ROUNDS})`, span(bcryptRates), '']);
-    rows.push([
-      '  login vs bare bcrypt',
-      medianRatio(loginRates.map((l, i) => l / bcryptRates[i])),
-      'goal ≥ 85 %',
-    ]);
+    rows.push(['  login vs bare bcrypt', medianRatio(loginRates.map((l, i) => l / bcryptRates[i])), 'goal ≥ 85 %']);
   } finally {
     await app?.stop();
     await hello?.stop();

@@ -79,13 +79,24 @@ export function othersCanEnter(path: string): boolean {
   }
 }
 
-/** A directory under SHARED_DIR, root's and enterable by others (0755), made when missing. */
-function sharedDirectory(sharedDir: string, ...parts: string[]): string {
+/**
+ * A directory under SHARED_DIR, root's and enterable by others (0755), made when missing, for what the
+ * `postgres` user cannot reach at `unreachable`.
+ */
+function sharedDirectory(unreachable: string, sharedDir: string, ...parts: string[]): string {
   let dir = sharedDir;
-  for (const part of ['', ...parts]) {
-    dir = join(dir, part);
-    mkdirSync(dir, { recursive: true });
-    chmodSync(dir, 0o755);
+  try {
+    for (const part of ['', ...parts]) {
+      dir = join(dir, part);
+      mkdirSync(dir, { recursive: true });
+      chmodSync(dir, 0o755);
+    }
+  } catch (err) {
+    throw new Error(
+      `embedded PostgreSQL runs as the postgres user, which cannot enter ${unreachable}, and ${dir} could not be ` +
+        `made for it instead (${err instanceof Error ? err.message : String(err)}). Run the service from a ` +
+        'directory other users can enter, as a user other than root, or with DATABASE_URL.',
+    );
   }
   return dir;
 }
@@ -107,7 +118,7 @@ function reachableBinaries(sharedDir: string): string | undefined {
   );
   // A link made earlier to a copy of this version stays: another process may be importing through it.
   if (packageVersion(link) === version) return realpathSync(link);
-  const copy = join(sharedDirectory(sharedDir, 'postgres'), `${process.platform}-${process.arch}-${version}`);
+  const copy = join(sharedDirectory(root, sharedDir, 'postgres'), `${process.platform}-${process.arch}-${version}`);
   if (!existsSync(join(copy, 'package.json'))) {
     const partial = `${copy}.partial-${process.pid}`;
     rmSync(partial, { recursive: true, force: true });
@@ -145,7 +156,7 @@ function packageVersion(dir: string): string | undefined {
 function clusterDirectory(dataDir: string, asRoot: boolean, sharedDir: string): string {
   if (!asRoot || othersCanEnter(dataDir)) return join(dataDir, 'pg');
   const id = createHash('sha256').update(realpathSync(dataDir)).digest('hex').slice(0, 16);
-  return join(sharedDirectory(sharedDir, 'data', id), 'pg');
+  return join(sharedDirectory(resolve(dataDir), sharedDir, 'data', id), 'pg');
 }
 
 /**
