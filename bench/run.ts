@@ -93,6 +93,44 @@ const medianRatio = (ratios: number[]) =>
 /** Rates of every round, as `min–max/s`. */
 const span = (rates: number[]) => `${fmt(Math.min(...rates))}–${fmt(Math.max(...rates))}/s`;
 
+/** One load of the alternating comparison, with what each of its rounds measured. */
+interface Series {
+  rates: number[];
+  /** Server CPU per successful answer, µs. */
+  cpu: number[];
+  p99: number[];
+  /** One round: the load (after a warm-up when `warm`), its rate, CPU and p99 kept. */
+  measure(warm: boolean): Promise<void>;
+}
+
+function series(name: string, load: autocannon.Options, server: Child): Series {
+  const s: Series = {
+    rates: [],
+    cpu: [],
+    p99: [],
+    async measure(warm) {
+      const { run, cpuMicros } = await measureWithCpu(load, server.proc.pid, warm);
+      checkErrors(name, run);
+      s.rates.push(rate(run));
+      s.cpu.push(cpuMicros);
+      s.p99.push(run.latency.p99);
+    },
+  };
+  return s;
+}
+
+/** `target` against the `base` load round by round: by rate, and by server CPU per answer. */
+function versus(base: Series, target: Series, label: string, goal = ''): [string, string, string][] {
+  return [
+    [`  ${label}, rate`, medianRatio(target.rates.map((r, i) => r / base.rates[i])), goal],
+    [
+      `  ${label}, server CPU per answer`,
+      `${medianRatio(target.cpu.map((c, i) => base.cpu[i] / c))} ${fmt(median(target.cpu))} µs`,
+      '',
+    ],
+  ];
+}
+
 async function main(): Promise<void> {
   const cores = availableParallelism();
   console.log(
@@ -104,13 +142,13 @@ async function main(): Promise<void> {
   const databaseUrl = process.env.DATABASE_URL ?? embedded!.url;
   const rows: [string, string, string][] = [];
   let app: Child | undefined;
-  let hello: Child | undefined;
-  let floor: Child | undefined;
+  let helloServer: Child | undefined;
+  let bareNest: Child | undefined;
   try {
     // 1. The authenticated GET /users/me against bare Fastify: both servers stay up, and the two loads
     // alternate for PAIRS rounds, because this machine's speed drifts within seconds; the ratio is the
     // median of the rounds' ratios.
-    hello = await launch('bench/hello-server.js', { PORT: String(await freePort()) }, '/hello');
+    helloServer = await launch('bench/hello-server.js', { PORT: String(await freePort()) }, '/hello');
     app = await launch(
       'src/main.js',
       {
@@ -131,7 +169,6 @@ async function main(): Promise<void> {
     );
     const base = `http://127.0.0.1:${app.port}`;
     const session = await post(app.port, '/api/v2/auth/login', { username: 'admin', password: ADMIN_PASSWORD });
-    const helloLoad = { url: `http://127.0.0.1:${hello.port}/hello`, connections: CONNECTIONS };
     const meLoad = {
       url: `${base}/api/v2/users/me`,
       connections: CONNECTIONS,
@@ -139,48 +176,33 @@ async function main(): Promise<void> {
     };
     // The architecture's floor, answering what /users/me answers (see bench/nest-floor-server.ts).
     const meBody = await (await fetch(meLoad.url, { headers: meLoad.headers })).text();
-    floor = await launch('bench/nest-floor-server.js', { PORT: String(await freePort()), BODY: meBody }, '/floor');
-    const nestLoad = { url: `http://127.0.0.1:${floor.port}/floor`, connections: CONNECTIONS };
+    bareNest = await launch('bench/nest-floor-server.js', { PORT: String(await freePort()), BODY: meBody }, '/floor');
+    const hello = series(
+      'hello',
+      { url: `http://127.0.0.1:${helloServer.port}/hello`, connections: CONNECTIONS },
+      helloServer,
+    );
+    const nest = series(
+      'bare Nest',
+      { url: `http://127.0.0.1:${bareNest.port}/floor`, connections: CONNECTIONS },
+      bareNest,
+    );
+    const me = series('users/me', meLoad, app);
     // The service's cheapest route (public, no data: what every route costs before its own work), as the
     // floor of any route's ratio in this architecture (Nest, the global guard and tenant interceptor, the
     // request context).
-    const floorLoad = { url: `${base}/health/live`, connections: CONNECTIONS };
-    const helloRates: number[] = [];
-    const nestRates: number[] = [];
-    const meRates: number[] = [];
-    const floorRates: number[] = [];
-    const helloCpu: number[] = [];
-    const nestCpu: number[] = [];
-    const meCpu: number[] = [];
-    const floorCpu: number[] = [];
-    const meP99: number[] = [];
+    const live = series('health/live', { url: `${base}/health/live`, connections: CONNECTIONS }, app);
     for (let round = 0; round < PAIRS; round++) {
       console.log(`- bare Fastify hello, bare Nest, GET /users/me, GET /health/live (round ${round + 1} of ${PAIRS})`);
-      const helloRun = await measureWithCpu(helloLoad, hello.proc.pid, round === 0);
-      checkErrors('hello', helloRun.run);
-      const nestRun = await measureWithCpu(nestLoad, floor.proc.pid, round === 0);
-      checkErrors('bare Nest', nestRun.run);
-      const meRun = await measureWithCpu(meLoad, app.proc.pid, round === 0);
-      checkErrors('users/me', meRun.run);
-      const floorRun = await measureWithCpu(floorLoad, app.proc.pid, round === 0);
-      checkErrors('health/live', floorRun.run);
-      helloRates.push(rate(helloRun.run));
-      nestRates.push(rate(nestRun.run));
-      meRates.push(rate(meRun.run));
-      floorRates.push(rate(floorRun.run));
-      helloCpu.push(helloRun.cpuMicros);
-      nestCpu.push(nestRun.cpuMicros);
-      meCpu.push(meRun.cpuMicros);
-      floorCpu.push(floorRun.cpuMicros);
-      meP99.push(meRun.run.latency.p99);
+      for (const target of [hello, nest, me, live]) await target.measure(round === 0);
     }
-    await hello.stop();
-    hello = undefined;
-    await floor.stop();
-    floor = undefined;
+    await helloServer.stop();
+    helloServer = undefined;
+    await bareNest.stop();
+    bareNest = undefined;
     rows.push([
       `GET /users/me (authenticated${process.env.REDIS_URL ? ', sessions in Redis' : ''})`,
-      `${span(meRates)}, p99 ${Math.max(...meP99)} ms`,
+      `${span(me.rates)}, p99 ${Math.max(...me.p99)} ms`,
       '',
     ]);
     if (process.env.REDIS_URL) {
@@ -191,37 +213,10 @@ async function main(): Promise<void> {
       await redis.quit();
       rows.push(['Redis memory per active session', `${bytes} bytes`, '']);
     }
-    rows.push(['bare Fastify hello', span(helloRates), '']);
-    rows.push([
-      '  /users/me vs bare Fastify, rate',
-      medianRatio(meRates.map((m, i) => m / helloRates[i])),
-      'goal ≥ 35 %',
-    ]);
-    rows.push([
-      '  /users/me vs bare Fastify, server CPU per answer',
-      `${medianRatio(meCpu.map((m, i) => helloCpu[i] / m))} ${fmt(median(meCpu))} vs ${fmt(median(helloCpu))} µs`,
-      '',
-    ]);
-    rows.push([
-      '  bare Nest (guard, interceptor, context) with that answer, rate',
-      medianRatio(nestRates.map((n, i) => n / helloRates[i])),
-      '',
-    ]);
-    rows.push([
-      '  bare Nest (guard, interceptor, context) with that answer, CPU',
-      `${medianRatio(nestCpu.map((n, i) => helloCpu[i] / n))} ${fmt(median(nestCpu))} µs`,
-      '',
-    ]);
-    rows.push([
-      '  floor: GET /health/live vs bare Fastify, rate',
-      medianRatio(floorRates.map((f, i) => f / helloRates[i])),
-      '',
-    ]);
-    rows.push([
-      '  floor: GET /health/live vs bare Fastify, CPU',
-      `${medianRatio(floorCpu.map((f, i) => helloCpu[i] / f))} ${fmt(median(floorCpu))} µs`,
-      '',
-    ]);
+    rows.push(['bare Fastify hello', `${span(hello.rates)}, ${fmt(median(hello.cpu))} µs per answer`, '']);
+    rows.push(...versus(hello, me, '/users/me vs bare Fastify', 'goal ≥ 35 %'));
+    rows.push(...versus(hello, nest, 'bare Nest (see nest-floor-server.ts), same answer'));
+    rows.push(...versus(hello, live, 'floor: GET /health/live vs bare Fastify'));
 
     console.log('- POST /auth/refresh');
     // 2. Refresh: a pool of live refresh tokens, one per connection; each request spends one and puts the
@@ -311,8 +306,8 @@ async function main(): Promise<void> {
     rows.push(['  login vs bare bcrypt', medianRatio(loginRates.map((l, i) => l / bcryptRates[i])), 'goal ≥ 85 %']);
   } finally {
     await app?.stop();
-    await hello?.stop();
-    await floor?.stop();
+    await helloServer?.stop();
+    await bareNest?.stop();
     await embedded?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
