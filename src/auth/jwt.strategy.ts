@@ -40,19 +40,15 @@ export class JwtStrategy {
       if (!live || live.userId !== claims.sub || live.tenantId !== claims.tid) {
         throw new NotAuthenticated('The session has ended; sign in again');
       }
-      return chain(
-        this.permissions.forUser(live.tenantId, live.userId, live.userType),
-        (permissions): Principal => ({
-          kind: 'user',
-          userId: live.userId,
-          homeTenantId: live.tenantId,
-          userType: live.userType,
-          sessionId: live.sessionId,
-          permissions,
-          restriction: live.restriction ?? undefined,
-        }),
-      );
+      return chain(this.permissions.forUser(live.tenantId, live.userId, live.userType), (permissions): Principal => ({
+        kind: 'user',
+        userId: live.userId,
+        homeTenantId: live.tenantId,
+        userType: live.userType,
+        sessionId: live.sessionId,
+        permissions,
+        restriction: live.restriction ?? undefined,
+      }));
     });
   }
 }
-

@@ -72,7 +72,7 @@ function platformPackageRoot(): string | undefined {
 }
 
 /** Whether a user who owns nothing on the way, and is in no group that does, can enter `path`. */
-export function othersCanEnter(path: string): boolean {
+function othersCanEnter(path: string): boolean {
   for (let dir = realpathSync(path); ; dir = dirname(dir)) {
     if ((statSync(dir).mode & 0o001) === 0) return false;
     if (dirname(dir) === dir) return true;
@@ -149,12 +149,8 @@ function packageVersion(dir: string): string | undefined {
   }
 }
 
-/**
- * PostgreSQL's data directory for DATA_DIR: `<DATA_DIR>/pg`, or, as root when the `postgres` user cannot reach
- * DATA_DIR, a directory under `sharedDir` named after DATA_DIR's real path.
- */
-function clusterDirectory(dataDir: string, asRoot: boolean, sharedDir: string): string {
-  if (!asRoot || othersCanEnter(dataDir)) return join(dataDir, 'pg');
+/** PostgreSQL's data directory for a DATA_DIR the `postgres` user cannot reach: named after its real path. */
+function relocatedCluster(dataDir: string, sharedDir: string): string {
   const id = createHash('sha256').update(realpathSync(dataDir)).digest('hex').slice(0, 16);
   return join(sharedDirectory(resolve(dataDir), sharedDir, 'data', id), 'pg');
 }
@@ -218,19 +214,20 @@ export async function startEmbeddedPostgres(
   ensurePgSymlinks();
   mkdirSync(dataDir, { recursive: true });
   const asRoot = process.getuid?.() === 0;
-  // As root, postgres runs as the `postgres` user, which must be able to reach its data directory inside
-  // DATA_DIR; the secrets kept there are files of mode 0600.
-  if (asRoot) chmodSync(dataDir, 0o755);
+  const stateFile = join(dataDir, 'embedded-pg.json');
+  let databaseDir = join(dataDir, 'pg');
   if (asRoot) {
+    // postgres runs as the `postgres` user, which must be able to reach its binaries and its data directory
+    // inside DATA_DIR; the secrets kept there are files of mode 0600.
+    chmodSync(dataDir, 0o755);
     const copy = reachableBinaries(sharedDir);
     if (copy) notice(`PostgreSQL runs from ${copy}: the postgres user cannot enter where npm installed it`);
-  }
-  const databaseDir = clusterDirectory(dataDir, asRoot, sharedDir);
-  const stateFile = join(dataDir, 'embedded-pg.json');
-  if (databaseDir !== join(dataDir, 'pg')) {
-    notice(`PostgreSQL's data is in ${databaseDir}: the postgres user cannot enter ${resolve(dataDir)}`);
-    // Its password is kept in DATA_DIR: without it (DATA_DIR deleted), the cluster is DATA_DIR's leftover.
-    if (!existsSync(stateFile)) rmSync(databaseDir, { recursive: true, force: true });
+    if (!othersCanEnter(dataDir)) {
+      databaseDir = relocatedCluster(dataDir, sharedDir);
+      notice(`PostgreSQL's data is in ${databaseDir}: the postgres user cannot enter ${resolve(dataDir)}`);
+      // Its password is kept in DATA_DIR: without it (DATA_DIR deleted), the cluster is DATA_DIR's leftover.
+      if (!existsSync(stateFile)) rmSync(databaseDir, { recursive: true, force: true });
+    }
   }
   const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
   let state: EmbeddedState;
